@@ -1,0 +1,7 @@
+"""ApplicationsFunction: applications, documents, resubmission and initial review (routes in grading.routes)."""
+
+from grading.http import build_app, make_handler
+from grading.routes import applications
+
+app = build_app(applications.router)
+lambda_handler = make_handler(app)

@@ -1,0 +1,22 @@
+"""EventPublisherFunction: the table's stream -> domain events on EventBridge (one bad record never blocks the rest)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from grading import publisher
+from grading.observability import logger, tracer
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@tracer.capture_method
+def record_handler(record: DynamoDBRecord) -> None:
+    publisher.publish_change(record.dynamodb.old_image if record.dynamodb else None, record.dynamodb.new_image if record.dynamodb else None)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

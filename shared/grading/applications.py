@@ -1,0 +1,394 @@
+"""Applications and initial review (lifecycle steps 1-2): what may be submitted, by whom, and what a review decides.
+
+Every change reads the records, decides with the pure rules (`lifecycle`, `credit_code`, the checks below) and
+writes one transaction through `dal.commit` with the provider's next audit entry. A lost race re-reads and decides
+again, so a retried request never changes anything twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Callable
+
+from grading import dal, storage
+from grading.audit import next_entry
+from grading.clock import iso, local_date
+from grading.config import settings
+from grading.errors import Conflict, InvalidInput, NotFound
+from grading.identity import Caller, Role
+from grading.ids import new_id
+from grading.lifecycle import ACCEPTS_DOCUMENTS, Action, Status, releases_slot, transition
+from grading.models import (
+    ApplicationIn,
+    ApplicationPage,
+    ApplicationSummary,
+    ApplicationView,
+    DocumentKind,
+    DocumentRequest,
+    Qualification,
+    ResubmitIn,
+    ReviewIn,
+    UploadTicket,
+)
+
+# The documents a review needs to see in the bucket before it can pass an application.
+REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_CERTIFICATE)
+_ATTEMPTS = 3
+
+
+# --- pure checks --------------------------------------------------------------------------------------------
+
+
+def qualification_problems(qualifications: list[Qualification], today: date, field: str) -> list[dict[str, str]]:
+    """Each certificate must stay valid for the configured number of days (default 30) from `today`."""
+    min_days = settings().qualification_min_days
+    earliest = today + timedelta(days=min_days)
+    return [
+        {
+            "field": f"{field}.{i}.valid_until",
+            "message": f"must be valid for at least {min_days} more days (on or after {earliest.isoformat()})",
+        }
+        for i, q in enumerate(qualifications)
+        if q.valid_until < earliest
+    ]
+
+
+def ban_in_force(provider: dict[str, Any] | None, today: date) -> str | None:
+    banned_until = (provider or {}).get("banned_until")
+    return banned_until if banned_until and date.fromisoformat(banned_until) > today else None
+
+
+def _history(
+    at: str, actor: str, action: Action, before: str | None, after: Status, **extra: Any
+) -> dict[str, Any]:
+    entry = {"at": at, "actor": actor, "action": action.value, "from_status": before, "to_status": after.value}
+    entry.update({k: v for k, v in extra.items() if v not in (None, [], "")})
+    return entry
+
+
+def _owns(caller: Caller, app: dict[str, Any]) -> bool:
+    return caller.has(Role.PROVIDER) and app["owner_sub"] == caller.sub
+
+
+# --- submit ------------------------------------------------------------------------------------------------
+
+
+def submit(caller: Caller, body: ApplicationIn, now: datetime) -> dict[str, Any]:
+    caller.require(Role.PROVIDER)
+    today = local_date(now)
+    problems = qualification_problems(body.qualifications, today, "qualifications")
+    if problems:
+        raise InvalidInput("qualification certificates expire too soon", details=problems)
+    cc = body.provider.credit_code
+    for _ in range(_ATTEMPTS):
+        provider, slot = dal.get_provider_and_slot(cc)
+        if slot:
+            raise _duplicate(cc, slot.get("application_id"))
+        banned_until = ban_in_force(provider, today)
+        if banned_until:
+            raise Conflict(
+                f"provider {cc} is banned from applying until {banned_until} (淘汰禁入期)",
+                code="PROVIDER_BANNED",
+                details=[{"field": "provider.credit_code", "message": f"banned until {banned_until}"}],
+            )
+        at = iso(now)
+        application_id = new_id()
+        application = {
+            "application_id": application_id,
+            "credit_code": cc,
+            "owner_sub": caller.sub,
+            "status": Status.SUBMITTED.value,
+            "provider": body.provider.model_dump(mode="json"),
+            "qualifications": [q.model_dump(mode="json") for q in body.qualifications],
+            "service_cases": [c.model_dump(mode="json") for c in body.service_cases],
+            "submitted_at": at,
+            "updated_at": at,
+            "history": [_history(at, caller.sub, Action.SUBMIT, None, Status.SUBMITTED)],
+        }
+        seq = (provider or {}).get("audit_seq", 0)
+        record = {
+            **(provider or {"credit_code": cc, "status": "active", "created_at": at}),
+            "name": body.provider.name,
+            "category": body.provider.category,
+            "region": body.provider.region,
+            "updated_at": at,
+        }
+        audit = next_entry(
+            prev_seq=seq,
+            prev_hash=(provider or {}).get("audit_head"),
+            at=at,
+            actor=caller.sub,
+            action="application.submitted",
+            credit_code=cc,
+            data={"application_id": application_id, "category": body.provider.category},
+        )
+        change = dal.Change(cc, record, seq, audit, application=application, expected_version=None, slot="acquire")
+        try:
+            dal.commit(change)
+        except dal.TransactionConflict as lost:
+            if "slot" in lost.reasons:
+                _, slot = dal.get_provider_and_slot(cc)
+                raise _duplicate(cc, (slot or {}).get("application_id")) from None
+            continue
+        return {"application_id": application_id, "status": Status.SUBMITTED.value}
+    raise _busy()
+
+
+def _duplicate(cc: str, application_id: str | None) -> Conflict:
+    return Conflict(
+        f"credit code {cc} already has an active application {application_id or ''}".strip(),
+        code="DUPLICATE_APPLICATION",
+        details=[{"field": "provider.credit_code", "message": f"active application {application_id}"}],
+    )
+
+
+def _busy() -> Conflict:
+    return Conflict("the application changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
+
+
+# --- reads -------------------------------------------------------------------------------------------------
+
+
+def _load_visible(caller: Caller, application_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    app, docs = dal.get_application(application_id)
+    # Someone else's application is "not found", not "forbidden": its existence must not leak.
+    if app is None or not (caller.is_staff or _owns(caller, app)):
+        raise NotFound(f"application {application_id} not found")
+    return app, docs
+
+
+def summary(app: dict[str, Any]) -> ApplicationSummary:
+    return ApplicationSummary(
+        application_id=app["application_id"],
+        credit_code=app["credit_code"],
+        provider_name=app["provider"]["name"],
+        category=app["provider"]["category"],
+        status=app["status"],
+        submitted_at=app["submitted_at"],
+        updated_at=app["updated_at"],
+    )
+
+
+def view(caller: Caller, application_id: str) -> ApplicationView:
+    app, docs = _load_visible(caller, application_id)
+    return ApplicationView(
+        **summary(app).model_dump(),
+        provider=app["provider"],
+        qualifications=app["qualifications"],
+        service_cases=app.get("service_cases", []),
+        documents=[
+            {**d, "declared_size": int(d["declared_size"])} for d in sorted(docs, key=lambda d: d["created_at"])
+        ],
+        history=app["history"],
+        return_deadline=app.get("return_deadline"),
+        grade=int(app["grade"]) if app.get("grade") is not None else None,
+        total=str(app["total"]) if app.get("total") is not None else None,
+        explanation=app.get("explanation"),
+    )
+
+
+def list_by_status(caller: Caller, status: Status, limit: int, token: str | None) -> ApplicationPage:
+    caller.require(Role.REVIEWER, Role.ADMIN)
+    items, next_token = dal.applications_by_status(status.value, limit, token)
+    return ApplicationPage(items=[summary(a) for a in items], next_token=next_token)
+
+
+def list_mine(caller: Caller, limit: int, token: str | None) -> ApplicationPage:
+    caller.require(Role.PROVIDER)
+    items, next_token = dal.applications_by_owner(caller.sub, limit, token)
+    return ApplicationPage(items=[summary(a) for a in items], next_token=next_token)
+
+
+# --- documents ---------------------------------------------------------------------------------------------
+
+
+def request_upload(caller: Caller, application_id: str, body: DocumentRequest, now: datetime) -> UploadTicket:
+    caller.require(Role.PROVIDER)
+    app, _ = _load_visible(caller, application_id)
+    if not _owns(caller, app):
+        raise NotFound(f"application {application_id} not found")
+    if Status(app["status"]) not in ACCEPTS_DOCUMENTS:
+        raise Conflict(f"documents cannot be added to an application that is {app['status']}", code="INVALID_STATE")
+    document_id = new_id()
+    key = storage.document_key(application_id, document_id, body.filename)
+    document = {
+        "document_id": document_id,
+        "kind": body.kind.value,
+        "filename": body.filename,
+        "content_type": body.content_type,
+        "declared_size": body.size,
+        "key": key,
+        "created_at": iso(now),
+    }
+    try:
+        dal.put_document(application_id, app["version"], document)
+    except dal.client().exceptions.TransactionCanceledException:
+        raise _busy() from None
+    post = storage.presigned_upload(key, body.content_type)
+    return UploadTicket(
+        document_id=document_id,
+        kind=body.kind,
+        key=key,
+        url=post["url"],
+        fields=post["fields"],
+        expires_at=iso(now + timedelta(seconds=settings().upload_url_seconds)),
+        max_bytes=settings().upload_max_bytes,
+    )
+
+
+def verify_documents(docs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The documents really in the bucket, and what is missing for a pass (as error details)."""
+    verified: list[dict[str, Any]] = []
+    problems: list[dict[str, str]] = []
+    for doc in docs:
+        found = storage.inspect(doc["key"], doc["content_type"])
+        if found.acceptable:
+            verified.append(
+                {
+                    "document_id": doc["document_id"],
+                    "kind": doc["kind"],
+                    "size": found.size,
+                    "version_id": found.version_id,
+                    "etag": found.etag,
+                }
+            )
+        elif found.present:
+            problems.append({"field": f"documents.{doc['document_id']}", "message": f"{doc['filename']} {found.problem}"})
+    kinds = {d["kind"] for d in verified}
+    for required in REQUIRED_DOCUMENTS:
+        if required.value not in kinds:
+            problems.append({"field": f"documents.{required.value}", "message": "no valid uploaded document of this kind"})
+    return verified, problems
+
+
+# --- state changes -----------------------------------------------------------------------------------------
+
+Decide = Callable[[dict[str, Any], list[dict[str, Any]], dict[str, Any]], dict[str, Any]]
+
+
+def _change(
+    caller: Caller,
+    application_id: str,
+    action: Action,
+    now: datetime,
+    *,
+    owner_only: bool,
+    decide: Decide,
+    history_extra: Callable[[], dict[str, Any]] = dict,
+) -> dict[str, Any]:
+    """Read, check, and commit one status change with its audit entry; re-decide if we lose a race."""
+    for _ in range(_ATTEMPTS):
+        app, docs = _load_visible(caller, application_id)
+        if owner_only and not _owns(caller, app):
+            raise NotFound(f"application {application_id} not found")
+        before = app["status"]
+        after = transition(before, action)
+        provider = dal.get_provider(app["credit_code"])
+        if provider is None:  # the provider record is written with the application: never absent
+            raise RuntimeError(f"provider {app['credit_code']} missing for {application_id}")
+        outcome = decide(app, docs, provider)  # may raise; may return application updates and audit data
+        at = iso(now)
+        extra = history_extra()
+        updated = {
+            **app,
+            **outcome.get("application", {}),
+            "status": after.value,
+            "updated_at": at,
+            "history": [*app["history"], _history(at, caller.sub, action, before, after, **extra)],
+        }
+        audit = next_entry(
+            prev_seq=provider["audit_seq"],
+            prev_hash=provider.get("audit_head"),
+            at=at,
+            actor=caller.sub,
+            action=f"application.{action.value}",
+            credit_code=app["credit_code"],
+            data={"application_id": application_id, "from": before, "to": after.value, **extra, **outcome.get("audit", {})},
+        )
+        change = dal.Change(
+            app["credit_code"],
+            {**provider, "updated_at": at},
+            provider["audit_seq"],
+            audit,
+            application=updated,
+            expected_version=app["version"],
+            slot="release" if releases_slot(before, after) else None,
+        )
+        try:
+            dal.commit(change)
+        except dal.TransactionConflict:
+            continue
+        return updated
+    raise _busy()
+
+
+def resubmit(caller: Caller, application_id: str, body: ResubmitIn, now: datetime) -> dict[str, Any]:
+    caller.require(Role.PROVIDER)
+    today = local_date(now)
+
+    def decide(app: dict[str, Any], _docs: list[dict[str, Any]], _provider: dict[str, Any]) -> dict[str, Any]:
+        deadline = app.get("return_deadline")
+        if deadline and date.fromisoformat(deadline) < today:
+            raise Conflict(f"the deadline for more documents passed on {deadline}", code="RETURN_DEADLINE_PASSED")
+        updates: dict[str, Any] = {"return_deadline": None}
+        if body.qualifications is not None:
+            problems = qualification_problems(body.qualifications, today, "qualifications")
+            if problems:
+                raise InvalidInput("qualification certificates expire too soon", details=problems)
+            updates["qualifications"] = [q.model_dump(mode="json") for q in body.qualifications]
+        if body.service_cases is not None:
+            updates["service_cases"] = [c.model_dump(mode="json") for c in body.service_cases]
+        return {"application": updates}
+
+    return _change(
+        caller,
+        application_id,
+        Action.RESUBMIT,
+        now,
+        owner_only=True,
+        decide=decide,
+        history_extra=lambda: {"note": body.note},
+    )
+
+
+def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -> dict[str, Any]:
+    caller.require(Role.REVIEWER)
+    today = local_date(now)
+    action = {"pass": Action.PASS, "return": Action.RETURN, "reject": Action.REJECT}[body.decision]
+    if action in (Action.RETURN, Action.REJECT) and not body.reasons:
+        raise InvalidInput.field("reasons", f"at least one reason is required to {body.decision}")
+    deadline: date | None = None
+    if action is Action.RETURN:
+        deadline = body.deadline or today + timedelta(days=settings().return_deadline_days)
+        if deadline <= today:
+            raise InvalidInput.field("deadline", "must be after today")
+    elif body.deadline is not None:
+        raise InvalidInput.field("deadline", "only a return has a deadline")
+
+    def decide(app: dict[str, Any], docs: list[dict[str, Any]], provider: dict[str, Any]) -> dict[str, Any]:
+        if action is Action.RETURN:
+            return {"application": {"return_deadline": deadline.isoformat() if deadline else None}}
+        if action is Action.REJECT:
+            return {}
+        # A pass repeats the automatic checks: time has passed since submission, and documents must be real.
+        problems = qualification_problems(
+            [Qualification.model_validate(q) for q in app["qualifications"]], today, "qualifications"
+        )
+        banned_until = ban_in_force(provider, today)
+        if banned_until:
+            problems.append({"field": "provider", "message": f"banned until {banned_until}"})
+        verified, missing = verify_documents(docs)
+        problems.extend(missing)
+        if problems:
+            raise Conflict("the application cannot pass initial review yet", code="CHECKS_FAILED", details=problems)
+        return {"application": {"verified_documents": verified}, "audit": {"verified_documents": verified}}
+
+    return _change(
+        caller,
+        application_id,
+        action,
+        now,
+        owner_only=False,
+        decide=decide,
+        history_extra=lambda: {"reasons": body.reasons, "deadline": deadline.isoformat() if deadline else None},
+    )

@@ -1,0 +1,20 @@
+"""The one place request paths read the wall clock; scheduled jobs pass "now" from their event instead."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from grading.config import settings
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date in the operator's time zone (Asia/Shanghai by default)."""
+    return moment.astimezone(settings().tz).date()

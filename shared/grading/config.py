@@ -1,0 +1,31 @@
+"""Runtime settings, read once from the environment into one typed object."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta, timezone
+from functools import cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    table_name: str = Field(alias="TABLE_NAME")
+    bucket_name: str = Field(alias="BUCKET_NAME")
+    event_bus_name: str = Field(default="default", alias="EVENT_BUS_NAME")
+    # China keeps one offset all year; dates such as "valid for 30 more days" are counted in it.
+    timezone_offset_hours: int = Field(default=8, alias="LOCAL_TIMEZONE_OFFSET_HOURS")
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, alias="UPLOAD_MAX_BYTES")
+    upload_url_seconds: int = Field(default=900, alias="UPLOAD_URL_SECONDS")
+    return_deadline_days: int = Field(default=15, alias="RETURN_DEADLINE_DAYS")
+    qualification_min_days: int = Field(default=30, alias="QUALIFICATION_MIN_DAYS")
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS")
+
+    @property
+    def tz(self) -> timezone:
+        return timezone(timedelta(hours=self.timezone_offset_hours))
+
+
+@cache
+def settings() -> Settings:
+    return Settings.model_validate(dict(os.environ))

@@ -1,0 +1,412 @@
+"""The one module that talks to DynamoDB. One table holds every record; keys say what an item is.
+
+Access patterns (keep this table in step with the code and template.yaml):
+
+| # | pattern                                   | operation / key condition                                   | index |
+|---|-------------------------------------------|-------------------------------------------------------------|-------|
+| 1 | an application with its documents         | Query PK=APP#<id> (SK APPLICATION, DOC#<doc id>)            | table |
+| 2 | applications in a status, newest first    | Query GSI1PK=STATUS#<status>, GSI1SK desc (<updated>#<id>)  | GSI1  |
+| 3 | a provider user's applications, newest    | Query GSI2PK=OWNER#<sub>, GSI2SK desc (<submitted>#<id>)    | GSI2  |
+| 4 | a provider and its active-application slot| BatchGet PROVIDER#<cc>/PROFILE + PROVIDER#<cc>/ACTIVE_APPLICATION | table |
+| 5 | a provider's audit trail, in order        | Query PK=PROVIDER#<cc>, SK begins_with AUDIT#               | table |
+| 6 | idempotency records (Powertools)          | PK=IDEMPOTENCY#<function>, SK=<hash of the key>; TTL `ttl`  | table |
+
+Items:
+
+| item                   | PK               | SK                    | GSI1PK / GSI1SK               | GSI2PK / GSI2SK             |
+|------------------------|------------------|-----------------------|-------------------------------|-----------------------------|
+| provider               | PROVIDER#<cc>    | PROFILE               |                               |                             |
+| active-application slot| PROVIDER#<cc>    | ACTIVE_APPLICATION    |                               |                             |
+| audit entry            | PROVIDER#<cc>    | AUDIT#<seq, 10 digits>|                               |                             |
+| application            | APP#<id>         | APPLICATION           | STATUS#<status> / <updated>#<id> | OWNER#<sub> / <submitted>#<id> |
+| document               | APP#<id>         | DOC#<doc id>          |                               |                             |
+
+Concurrency: every change to a provider or its applications is one transaction that appends the provider's next
+audit entry, conditional on the provider's `audit_seq` being the one read (optimistic lock), and on the
+application's `version`. The single active application per credit code is the ACTIVE_APPLICATION item, put with
+`attribute_not_exists` in the same transaction: the database, not a read, decides who wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from grading.audit import AuditEntry
+from grading.config import settings
+from grading.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_KEY_ATTRS = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "type")
+
+
+@cache
+def client() -> DynamoDBClient:
+    return boto3.client("dynamodb")
+
+
+def table_name() -> str:
+    return settings().table_name
+
+
+# --- keys ---------------------------------------------------------------------------------------------------
+
+
+def provider_key(credit_code: str) -> dict[str, str]:
+    return {"PK": f"PROVIDER#{credit_code}", "SK": "PROFILE"}
+
+
+def slot_key(credit_code: str) -> dict[str, str]:
+    return {"PK": f"PROVIDER#{credit_code}", "SK": "ACTIVE_APPLICATION"}
+
+
+def audit_key(credit_code: str, seq: int) -> dict[str, str]:
+    return {"PK": f"PROVIDER#{credit_code}", "SK": f"AUDIT#{seq:010d}"}
+
+
+def application_key(application_id: str) -> dict[str, str]:
+    return {"PK": f"APP#{application_id}", "SK": "APPLICATION"}
+
+
+def document_key(application_id: str, document_id: str) -> dict[str, str]:
+    return {"PK": f"APP#{application_id}", "SK": f"DOC#{document_id}"}
+
+
+def _application_indexes(app: dict[str, Any]) -> dict[str, str]:
+    return {
+        "GSI1PK": f"STATUS#{app['status']}",
+        "GSI1SK": f"{app['updated_at']}#{app['application_id']}",
+        "GSI2PK": f"OWNER#{app['owner_sub']}",
+        "GSI2SK": f"{app['submitted_at']}#{app['application_id']}",
+    }
+
+
+# --- (de)serialisation --------------------------------------------------------------------------------------
+
+
+def _ser(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def _deser(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def _strip(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in _KEY_ATTRS}
+
+
+def _ints(value: Any) -> Any:
+    """DynamoDB returns every number as Decimal; whole numbers in our records are counters and versions."""
+    return int(value) if value is not None else None
+
+
+# --- reads --------------------------------------------------------------------------------------------------
+
+
+def get_application(application_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Pattern 1: the application and its documents in one round trip."""
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"APP#{application_id}"}},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = client().query(**kwargs)
+        items.extend(_deser(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    app = next((i for i in items if i["SK"] == "APPLICATION"), None)
+    docs = [_strip(i) for i in items if i["SK"].startswith("DOC#")]
+    if app is not None:
+        app = _strip(app)
+        app["version"] = _ints(app.get("version"))
+    return app, docs
+
+
+def get_provider_and_slot(credit_code: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Pattern 4: the provider record and who holds its active-application slot, in one round trip."""
+    keys = [provider_key(credit_code), slot_key(credit_code)]
+    response = client().batch_get_item(
+        RequestItems={table_name(): {"Keys": [_ser(k) for k in keys], "ConsistentRead": True}}
+    )
+    found = {i["SK"]: i for i in map(_deser, response["Responses"].get(table_name(), []))}
+    # A tiny batch like this is never throttled into UnprocessedKeys except under throttling: read them singly.
+    for unprocessed in response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", []):
+        got = client().get_item(TableName=table_name(), Key=unprocessed, ConsistentRead=True).get("Item")
+        if got:
+            item = _deser(got)
+            found[item["SK"]] = item
+    provider = found.get("PROFILE")
+    if provider is not None:
+        provider = _strip(provider)
+        provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0
+    slot = _strip(found["ACTIVE_APPLICATION"]) if "ACTIVE_APPLICATION" in found else None
+    return provider, slot
+
+
+def get_provider(credit_code: str) -> dict[str, Any] | None:
+    return get_provider_and_slot(credit_code)[0]
+
+
+def audit_entries(credit_code: str) -> list[AuditEntry]:
+    """Pattern 5, in order."""
+    entries: list[AuditEntry] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :audit)",
+        "ExpressionAttributeValues": {":pk": {"S": f"PROVIDER#{credit_code}"}, ":audit": {"S": "AUDIT#"}},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = client().query(**kwargs)
+        for raw in page.get("Items", []):
+            item = _deser(raw)
+            entries.append(AuditEntry(seq=int(item["seq"]), body=item["body"], hash=item["hash"]))
+        if "LastEvaluatedKey" not in page:
+            return entries
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+# --- pagination -------------------------------------------------------------------------------------------
+
+
+def encode_token(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
+
+
+def decode_token(token: str | None, *, index_pk: str, expected_pk: str) -> dict[str, Any] | None:
+    """A next_token is only valid for the list it came from; anything else is a 422, not a 500."""
+    if not token:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token.encode()))
+        valid = isinstance(key, dict) and key.get(index_pk) == {"S": expected_pk}
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        valid = False
+    if not valid:
+        raise InvalidInput.field("next_token", "is not a token from this list")
+    return key  # type: ignore[no-any-return]
+
+
+def _query_index(index: str, pk_attr: str, pk: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": index,
+        "KeyConditionExpression": f"{pk_attr} = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    start = decode_token(token, index_pk=pk_attr, expected_pk=pk)
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    page = client().query(**kwargs)
+    return [_strip(_deser(i)) for i in page.get("Items", [])], encode_token(page.get("LastEvaluatedKey"))
+
+
+def applications_by_status(status: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
+    """Pattern 2."""
+    return _query_index("GSI1", "GSI1PK", f"STATUS#{status}", limit, token)
+
+
+def applications_by_owner(owner_sub: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
+    """Pattern 3."""
+    return _query_index("GSI2", "GSI2PK", f"OWNER#{owner_sub}", limit, token)
+
+
+# --- writes -------------------------------------------------------------------------------------------------
+
+
+class TransactionConflict(Exception):
+    """A condition failed: somebody changed the records between our read and our write."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+
+@dataclass
+class Change:
+    """One atomic change to a provider's records, always with its audit entry.
+
+    `provider` is the whole provider record after the change; `expected_seq` the audit_seq that was read
+    (0 when the provider is new). `application`, when given, is the whole application after the change and
+    `expected_version` the version read (None when new). `slot` acquires or releases the active-application slot.
+    """
+
+    credit_code: str
+    provider: dict[str, Any]
+    expected_seq: int
+    audit: AuditEntry
+    application: dict[str, Any] | None = None
+    expected_version: int | None = None
+    slot: str | None = None  # "acquire" | "release" | None
+    extra_puts: list[dict[str, Any]] = field(default_factory=list)
+
+    # Names for the transaction's items, in order, so a cancellation can say which condition failed.
+    def item_names(self) -> list[str]:
+        names = ["provider", "audit"]
+        if self.application is not None:
+            names.append("application")
+        if self.slot:
+            names.append("slot")
+        names.extend("extra" for _ in self.extra_puts)
+        return names
+
+
+def commit(change: Change) -> None:
+    """Write one Change as a single transaction; raise TransactionConflict naming the failed conditions."""
+    cc = change.credit_code
+    provider = {**change.provider, "audit_seq": change.audit.seq, "audit_head": change.audit.hash}
+    items: list[dict[str, Any]] = []
+    if change.expected_seq == 0:
+        items.append(
+            {
+                "Put": {
+                    "TableName": table_name(),
+                    "Item": _ser({**provider_key(cc), "type": "provider", **provider}),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+    else:
+        items.append(
+            {
+                "Put": {
+                    "TableName": table_name(),
+                    "Item": _ser({**provider_key(cc), "type": "provider", **provider}),
+                    "ConditionExpression": "audit_seq = :seq",
+                    "ExpressionAttributeValues": {":seq": {"N": str(change.expected_seq)}},
+                }
+            }
+        )
+    items.append(
+        {
+            "Put": {
+                "TableName": table_name(),
+                "Item": _ser(
+                    {
+                        **audit_key(cc, change.audit.seq),
+                        "type": "audit",
+                        "seq": change.audit.seq,
+                        "body": change.audit.body,
+                        "hash": change.audit.hash,
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+    )
+    if change.application is not None:
+        app = change.application
+        new_version = (change.expected_version or 0) + 1
+        put: dict[str, Any] = {
+            "TableName": table_name(),
+            "Item": _ser(
+                {
+                    **application_key(app["application_id"]),
+                    "type": "application",
+                    **_application_indexes(app),
+                    **app,
+                    "version": new_version,
+                }
+            ),
+        }
+        if change.expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put["ConditionExpression"] = "version = :v"
+            put["ExpressionAttributeValues"] = {":v": {"N": str(change.expected_version)}}
+        items.append({"Put": put})
+        app["version"] = new_version
+    if change.slot == "acquire":
+        assert change.application is not None
+        items.append(
+            {
+                "Put": {
+                    "TableName": table_name(),
+                    "Item": _ser(
+                        {
+                            **slot_key(cc),
+                            "type": "slot",
+                            "application_id": change.application["application_id"],
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+    elif change.slot == "release":
+        assert change.application is not None
+        items.append(
+            {
+                "Delete": {
+                    "TableName": table_name(),
+                    "Key": _ser(slot_key(cc)),
+                    "ConditionExpression": "application_id = :id",
+                    "ExpressionAttributeValues": {":id": {"S": change.application["application_id"]}},
+                }
+            }
+        )
+    for extra in change.extra_puts:
+        items.append(
+            {
+                "Put": {
+                    "TableName": table_name(),
+                    "Item": _ser(extra),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+    try:
+        client().transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+        names = change.item_names()
+        failed = [names[i] for i, code in enumerate(codes) if code not in ("None", None) and i < len(names)]
+        raise TransactionConflict(failed or codes) from exc
+
+
+def put_document(application_id: str, expected_version: int, document: dict[str, Any]) -> None:
+    """Record an upload ticket, only while the application is still the version that allowed it."""
+    client().transact_write_items(
+        TransactItems=[
+            {
+                "ConditionCheck": {
+                    "TableName": table_name(),
+                    "Key": _ser(application_key(application_id)),
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": table_name(),
+                    "Item": _ser(
+                        {**document_key(application_id, document["document_id"]), "type": "document", **document}
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+    )

@@ -1,0 +1,114 @@
+"""The REST resolver every API function uses: validation, the contract's error shape, identity, OpenAPI.
+
+Errors are mapped to `{"error": {"code", "message", "details"}}` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from grading import clock
+from grading.errors import DomainError
+from grading.identity import Caller, caller_from_event
+from grading.observability import logger
+
+API_TITLE = "Provider grading API (服务商分级管理)"
+API_VERSION = "1.0.0"
+
+
+def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Response:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def build_app(*routers: Router) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=300))
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "MALFORMED_JSON", "the request body is not valid JSON", [{"field": "body", "message": "not valid JSON"}])
+        details = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in errors]
+        return error_response(422, "VALIDATION_FAILED", f"{len(details)} invalid field(s)", details)
+
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.not_found
+    def _no_route(_exc: Exception) -> Response:
+        return error_response(404, "NOT_FOUND", "no such route")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(500, "INTERNAL", "internal error; the request id is in the logs")
+
+    return app
+
+
+def enable_docs(app: APIGatewayRestResolver) -> None:
+    app.enable_swagger(
+        path="/docs",
+        title=API_TITLE,
+        version=API_VERSION,
+        description="See API.md: the public contract. Every error body is {error: {code, message, details}}.",
+        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+        security=[{"bearer": []}],
+    )
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def _openapi() -> Response:
+        return Response(
+            status_code=200,
+            content_type=content_types.APPLICATION_JSON,
+            body=app.get_openapi_json_schema(
+                title=API_TITLE,
+                version=API_VERSION,
+                security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+                security=[{"bearer": []}],
+            ),
+        )
+
+
+def caller(router: Router | APIGatewayRestResolver) -> Caller:
+    return caller_from_event(router.current_event.raw_event)
+
+
+def request_time(router: Router | APIGatewayRestResolver) -> datetime:
+    """The wall clock, read once per request (scheduled jobs use their event's time instead)."""
+    return clock.now()
+
+
+def make_handler(app: APIGatewayRestResolver) -> Any:
+    """The Lambda entry point of an API function: correlation id, tracing, metrics, then the routes."""
+    from aws_lambda_powertools.logging import correlation_paths
+
+    from grading.idempotency import idempotency_config
+    from grading.observability import metrics, tracer
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        idempotency_config.register_lambda_context(context)
+        return app.resolve(event, context)
+
+    return lambda_handler

@@ -1,0 +1,168 @@
+"""The API's request and response shapes (pydantic v2): the single source of the OpenAPI document."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from grading import credit_code
+from grading.lifecycle import Status
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def _printable(value: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+_Clean = AfterValidator(_printable)
+Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _Clean]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _Clean]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _Clean]
+Text255 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), _Clean]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _Clean]
+Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), _Clean]
+Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), _Clean]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Contact(Strict):
+    name: Text100
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 -]{5,19}$")]
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")]
+
+
+class ProviderIn(Strict):
+    name: Text200
+    credit_code: str = Field(description="统一社会信用代码, 18 characters with the GB 32100-2015 check character")
+    category: Text64
+    region: Text100
+    contact: Contact
+
+    @field_validator("credit_code")
+    @classmethod
+    def _valid_credit_code(cls, value: str) -> str:
+        value = credit_code.normalize(value)
+        problem = credit_code.problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class Qualification(Strict):
+    type: Text100
+    number: Text100
+    issuer: Text200
+    valid_until: date
+
+
+class ServiceCase(Strict):
+    client: Text200
+    description: Text2000
+    year: int = Field(ge=1949, le=2100)
+
+
+class ApplicationIn(Strict):
+    provider: ProviderIn
+    qualifications: list[Qualification] = Field(min_length=1, max_length=50)
+    service_cases: list[ServiceCase] = Field(default_factory=list, max_length=50)
+
+
+class ApplicationCreated(BaseModel):
+    application_id: str
+    status: Status
+
+
+class DocumentKind(StrEnum):
+    BUSINESS_LICENSE = "business_license"
+    QUALIFICATION_CERTIFICATE = "qualification_certificate"
+    COMPANY_PROFILE = "company_profile"
+    SERVICE_CASE = "service_case"
+
+
+ContentType = Literal["application/pdf", "image/jpeg", "image/png"]
+
+
+class DocumentRequest(Strict):
+    kind: DocumentKind
+    filename: Text255
+    content_type: ContentType
+    size: int = Field(gt=0, le=MAX_UPLOAD_BYTES, description="bytes; at most 10 MB")
+
+
+class UploadTicket(BaseModel):
+    document_id: str
+    kind: DocumentKind
+    key: str
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+    max_bytes: int
+
+
+class ResubmitIn(Strict):
+    qualifications: list[Qualification] | None = Field(default=None, min_length=1, max_length=50)
+    service_cases: list[ServiceCase] | None = Field(default=None, max_length=50)
+    note: Text1000 | None = None
+
+
+class ReviewIn(Strict):
+    decision: Literal["pass", "return", "reject"]
+    reasons: list[Text500] = Field(default_factory=list, max_length=20)
+    deadline: date | None = Field(default=None, description="for a return: when more documents are due (default 15 days)")
+
+
+class HistoryEntry(BaseModel):
+    at: str
+    actor: str
+    action: str
+    from_status: Status | None = None
+    to_status: Status
+    reasons: list[str] = Field(default_factory=list)
+    deadline: date | None = None
+    note: str | None = None
+
+
+class DocumentView(BaseModel):
+    document_id: str
+    kind: DocumentKind
+    filename: str
+    content_type: str
+    declared_size: int
+    created_at: str
+
+
+class ApplicationSummary(BaseModel):
+    application_id: str
+    credit_code: str
+    provider_name: str
+    category: str
+    status: Status
+    submitted_at: str
+    updated_at: str
+
+
+class ApplicationView(ApplicationSummary):
+    provider: dict[str, Any]
+    qualifications: list[Qualification]
+    service_cases: list[ServiceCase]
+    documents: list[DocumentView]
+    history: list[HistoryEntry]
+    return_deadline: date | None = None
+    grade: int | None = None
+    total: str | None = Field(default=None, description="weighted total, exact decimal with two places")
+    explanation: dict[str, Any] | None = None
+
+
+class ApplicationPage(BaseModel):
+    items: list[ApplicationSummary]
+    next_token: str | None = None

@@ -1,0 +1,33 @@
+"""Puts the domain events of one committed change onto EventBridge; raises if any entry was refused."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from grading.config import settings
+from grading.events import events_for
+from grading.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+
+
+@cache
+def client() -> EventBridgeClient:
+    return boto3.client("events")
+
+
+def publish_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> int:
+    events = events_for(old, new)
+    if not events:
+        return 0
+    response = client().put_events(Entries=[e.entry(settings().event_bus_name) for e in events])
+    if response.get("FailedEntryCount"):
+        # Raising makes the batch processor report this record, so the stream retries it (then the DLQ).
+        raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} event(s): {response['Entries']}")
+    for e in events:
+        logger.info("domain event", detail_type=e.detail_type, event_id=e.detail.get("event_id"))
+    return len(events)

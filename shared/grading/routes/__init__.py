@@ -1,0 +1,5 @@
+"""One Powertools Router per resource; each API function includes the routers it serves."""
+
+from grading.routes import applications
+
+ALL_ROUTERS = [applications.router]
