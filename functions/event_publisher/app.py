@@ -13,10 +13,11 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 @tracer.capture_method
 def record_handler(record: DynamoDBRecord) -> None:
-    publisher.publish_change(record.dynamodb.old_image if record.dynamodb else None, record.dynamodb.new_image if record.dynamodb else None)
+    change = record.dynamodb
+    publisher.publish_change(change.old_image if change else None, change.new_image if change else None)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -7,8 +7,9 @@ again, so a retried request never changes anything twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from grading import dal, storage
 from grading.audit import next_entry
@@ -25,6 +26,7 @@ from grading.models import (
     ApplicationView,
     DocumentKind,
     DocumentRequest,
+    DocumentView,
     Qualification,
     ResubmitIn,
     ReviewIn,
@@ -58,9 +60,7 @@ def ban_in_force(provider: dict[str, Any] | None, today: date) -> str | None:
     return banned_until if banned_until and date.fromisoformat(banned_until) > today else None
 
 
-def _history(
-    at: str, actor: str, action: Action, before: str | None, after: Status, **extra: Any
-) -> dict[str, Any]:
+def _history(at: str, actor: str, action: Action, before: str | None, after: Status, **extra: Any) -> dict[str, Any]:
     entry = {"at": at, "actor": actor, "action": action.value, "from_status": before, "to_status": after.value}
     entry.update({k: v for k, v in extra.items() if v not in (None, [], "")})
     return entry
@@ -176,9 +176,7 @@ def view(caller: Caller, application_id: str) -> ApplicationView:
         provider=app["provider"],
         qualifications=app["qualifications"],
         service_cases=app.get("service_cases", []),
-        documents=[
-            {**d, "declared_size": int(d["declared_size"])} for d in sorted(docs, key=lambda d: d["created_at"])
-        ],
+        documents=[DocumentView.model_validate(d) for d in sorted(docs, key=lambda d: d["created_at"])],
         history=app["history"],
         return_deadline=app.get("return_deadline"),
         grade=int(app["grade"]) if app.get("grade") is not None else None,
@@ -253,11 +251,15 @@ def verify_documents(docs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
                 }
             )
         elif found.present:
-            problems.append({"field": f"documents.{doc['document_id']}", "message": f"{doc['filename']} {found.problem}"})
+            problems.append(
+                {"field": f"documents.{doc['document_id']}", "message": f"{doc['filename']} {found.problem}"}
+            )
     kinds = {d["kind"] for d in verified}
     for required in REQUIRED_DOCUMENTS:
         if required.value not in kinds:
-            problems.append({"field": f"documents.{required.value}", "message": "no valid uploaded document of this kind"})
+            problems.append(
+                {"field": f"documents.{required.value}", "message": "no valid uploaded document of this kind"}
+            )
     return verified, problems
 
 
@@ -303,7 +305,13 @@ def _change(
             actor=caller.sub,
             action=f"application.{action.value}",
             credit_code=app["credit_code"],
-            data={"application_id": application_id, "from": before, "to": after.value, **extra, **outcome.get("audit", {})},
+            data={
+                "application_id": application_id,
+                "from": before,
+                "to": after.value,
+                **extra,
+                **outcome.get("audit", {}),
+            },
         )
         change = dal.Change(
             app["credit_code"],

@@ -147,7 +147,8 @@ def get_provider_and_slot(credit_code: str) -> tuple[dict[str, Any] | None, dict
     )
     found = {i["SK"]: i for i in map(_deser, response["Responses"].get(table_name(), []))}
     # A tiny batch like this is never throttled into UnprocessedKeys except under throttling: read them singly.
-    for unprocessed in response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", []):
+    unprocessed_keys: Any = response.get("UnprocessedKeys") or {}
+    for unprocessed in unprocessed_keys.get(table_name(), {}).get("Keys", []):
         got = client().get_item(TableName=table_name(), Key=unprocessed, ConsistentRead=True).get("Item")
         if got:
             item = _deser(got)
@@ -203,7 +204,8 @@ def decode_token(token: str | None, *, index_pk: str, expected_pk: str) -> dict[
         valid = False
     if not valid:
         raise InvalidInput.field("next_token", "is not a token from this list")
-    return key  # type: ignore[no-any-return]
+    start: dict[str, Any] = key
+    return start
 
 
 def _query_index(index: str, pk_attr: str, pk: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
@@ -276,7 +278,7 @@ def commit(change: Change) -> None:
     """Write one Change as a single transaction; raise TransactionConflict naming the failed conditions."""
     cc = change.credit_code
     provider = {**change.provider, "audit_seq": change.audit.seq, "audit_head": change.audit.hash}
-    items: list[dict[str, Any]] = []
+    items: list[Any] = []
     if change.expected_seq == 0:
         items.append(
             {

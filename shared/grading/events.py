@@ -50,7 +50,12 @@ def _application_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list
         return [
             DomainEvent(
                 "ApplicationReviewed",
-                {**base, "decision": _REVIEW_OUTCOME[after], "return_deadline": new.get("return_deadline"), "reviewer": last.get("actor")},
+                {
+                    **base,
+                    "decision": _REVIEW_OUTCOME[after],
+                    "return_deadline": new.get("return_deadline"),
+                    "reviewer": last.get("actor"),
+                },
             )
         ]
     return []

@@ -36,7 +36,11 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def build_app(*routers: Router) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=300))
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        cors=CORSConfig(allow_origin="*", max_age=300),
+        response_validation_error_http_code=500,  # a response that breaks our own contract is our bug
+    )
     for router in routers:
         app.include_router(router)
 
@@ -44,7 +48,12 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
     def _invalid(exc: RequestValidationError) -> Response:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(400, "MALFORMED_JSON", "the request body is not valid JSON", [{"field": "body", "message": "not valid JSON"}])
+            return error_response(
+                400,
+                "MALFORMED_JSON",
+                "the request body is not valid JSON",
+                [{"field": "body", "message": "not valid JSON"}],
+            )
         details = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in errors]
         return error_response(422, "VALIDATION_FAILED", f"{len(details)} invalid field(s)", details)
 

@@ -118,7 +118,9 @@ class ResubmitIn(Strict):
 class ReviewIn(Strict):
     decision: Literal["pass", "return", "reject"]
     reasons: list[Text500] = Field(default_factory=list, max_length=20)
-    deadline: date | None = Field(default=None, description="for a return: when more documents are due (default 15 days)")
+    deadline: date | None = Field(
+        default=None, description="for a return: when more documents are due (default 15 days)"
+    )
 
 
 class HistoryEntry(BaseModel):

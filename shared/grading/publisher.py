@@ -24,7 +24,8 @@ def publish_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> in
     events = events_for(old, new)
     if not events:
         return 0
-    response = client().put_events(Entries=[e.entry(settings().event_bus_name) for e in events])
+    entries: list[Any] = [e.entry(settings().event_bus_name) for e in events]
+    response = client().put_events(Entries=entries)
     if response.get("FailedEntryCount"):
         # Raising makes the batch processor report this record, so the stream retries it (then the DLQ).
         raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} event(s): {response['Entries']}")

@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from grading import applications
 from grading.errors import Conflict, InvalidInput
 from grading.http import caller, request_time
-from grading.identity import Caller
 from grading.idempotency import idempotency_config, persistence
+from grading.identity import Caller
 from grading.lifecycle import Status
 from grading.models import (
     ApplicationCreated,
@@ -37,7 +37,7 @@ router = Router()
 ApplicationId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 NextToken = Annotated[str | None, Query(max_length=2048, description="from the previous page")]
-_ERRORS: dict[int | str, dict[str, Any]] = {
+_ERRORS: dict[int, Any] = {
     401: {"description": "no valid bearer token"},
     403: {"description": "the caller's group may not do this"},
     404: {"description": "no such application (or not yours)"},
@@ -47,12 +47,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _created(model: Any) -> Response:
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model.model_dump_json())
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model)
 
 
-@idempotent_function(
-    data_keyword_argument="request", config=idempotency_config, persistence_store=persistence
-)
+@idempotent_function(data_keyword_argument="request", config=idempotency_config, persistence_store=persistence)
 def _submit_once(*, request: dict[str, Any], who: Caller, body: ApplicationIn) -> dict[str, Any]:
     result = applications.submit(who, body, request_time(router))
     metrics.add_metric(name="ApplicationSubmitted", unit=MetricUnit.Count, value=1)
@@ -63,7 +61,10 @@ def _submit_once(*, request: dict[str, Any], who: Caller, body: ApplicationIn) -
     "/v1/applications",
     summary="Submit an application (提交申请)",
     tags=["applications"],
-    responses={201: {"description": "created", "content": {"application/json": {"model": ApplicationCreated}}}, **_ERRORS},
+    responses={
+        201: {"description": "created", "content": {"application/json": {"model": ApplicationCreated}}},
+        **_ERRORS,
+    },
 )
 def submit(
     body: Annotated[ApplicationIn, Body()],
@@ -74,28 +75,48 @@ def submit(
     who = caller(router)
     if idempotency_key:
         try:
-            result = _submit_once(request={"key": idempotency_key, "sub": who.sub, "body": body.model_dump(mode="json")}, who=who, body=body)
+            result = _submit_once(
+                request={"key": idempotency_key, "sub": who.sub, "body": body.model_dump(mode="json")},
+                who=who,
+                body=body,
+            )
         except IdempotencyValidationError:
             raise InvalidInput.field("Idempotency-Key", "was already used with a different body") from None
         except IdempotencyAlreadyInProgressError:
-            raise Conflict("a request with this Idempotency-Key is still in progress", code="REQUEST_IN_PROGRESS") from None
+            raise Conflict(
+                "a request with this Idempotency-Key is still in progress", code="REQUEST_IN_PROGRESS"
+            ) from None
     else:
         result = applications.submit(who, body, request_time(router))
         metrics.add_metric(name="ApplicationSubmitted", unit=MetricUnit.Count, value=1)
     return _created(ApplicationCreated(**result))
 
 
-@router.get("/v1/applications", summary="Applications in a status (reviewers)", tags=["applications"], responses=_ERRORS)
-def list_applications(status: Annotated[Status, Query()], limit: Limit = 20, next_token: NextToken = None) -> ApplicationPage:
+@router.get(
+    "/v1/applications", summary="Applications in a status (reviewers)", tags=["applications"], responses=_ERRORS
+)
+def list_applications(
+    status: Annotated[Status, Query()], limit: Limit = 20, next_token: NextToken = None
+) -> ApplicationPage:
     return applications.list_by_status(caller(router), status, limit, next_token)
 
 
-@router.get("/v1/me/applications", summary="The caller's own applications, newest first", tags=["applications"], responses=_ERRORS)
+@router.get(
+    "/v1/me/applications",
+    summary="The caller's own applications, newest first",
+    tags=["applications"],
+    responses=_ERRORS,
+)
 def my_applications(limit: Limit = 20, next_token: NextToken = None) -> ApplicationPage:
     return applications.list_mine(caller(router), limit, next_token)
 
 
-@router.get("/v1/applications/<application_id>", summary="One application with its history", tags=["applications"], responses=_ERRORS)
+@router.get(
+    "/v1/applications/<application_id>",
+    summary="One application with its history",
+    tags=["applications"],
+    responses=_ERRORS,
+)
 def get_application(application_id: ApplicationId) -> ApplicationView:
     return applications.view(caller(router), application_id)
 
@@ -104,20 +125,33 @@ def get_application(application_id: ApplicationId) -> ApplicationView:
     "/v1/applications/<application_id>/documents",
     summary="A presigned upload for one document (PDF, JPEG or PNG, at most 10 MB)",
     tags=["applications"],
-    responses={201: {"description": "upload form", "content": {"application/json": {"model": UploadTicket}}}, **_ERRORS},
+    responses={
+        201: {"description": "upload form", "content": {"application/json": {"model": UploadTicket}}},
+        **_ERRORS,
+    },
 )
 def request_upload(application_id: ApplicationId, body: Annotated[DocumentRequest, Body()]) -> Response[UploadTicket]:
     return _created(applications.request_upload(caller(router), application_id, body, request_time(router)))
 
 
-@router.post("/v1/applications/<application_id>/resubmit", summary="Resubmit after a return (补正)", tags=["review"], responses=_ERRORS)
+@router.post(
+    "/v1/applications/<application_id>/resubmit",
+    summary="Resubmit after a return (补正)",
+    tags=["review"],
+    responses=_ERRORS,
+)
 def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()]) -> ApplicationView:
     who = caller(router)
     applications.resubmit(who, application_id, body, request_time(router))
     return applications.view(who, application_id)
 
 
-@router.post("/v1/applications/<application_id>/review", summary="Initial review (初步审核): pass, return or reject", tags=["review"], responses=_ERRORS)
+@router.post(
+    "/v1/applications/<application_id>/review",
+    summary="Initial review (初步审核): pass, return or reject",
+    tags=["review"],
+    responses=_ERRORS,
+)
 def review(application_id: ApplicationId, body: Annotated[ReviewIn, Body()]) -> ApplicationView:
     who = caller(router)
     applications.review(who, application_id, body, request_time(router))

@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make serve` runs the system locally on moto, `make test` proves it.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 3000
+BACKEND_PORT ?= 5000
+
+.PHONY: install serve invoke token test lint typecheck unit integration e2e fmt clean
+
+$(VENV)/.installed: requirements-dev.txt shared/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## Run the whole system locally: moto backend + the API on 127.0.0.1:$(PORT)
+serve: install
+	PORT=$(PORT) $(PY) -m local serve --port $(PORT) --backend-port $(BACKEND_PORT)
+
+## Invoke one function like `sam local invoke`: make invoke FUNCTION=ApplicationsFunction EVENT=events/...json
+invoke: install
+	$(PY) -m local invoke $(FUNCTION) $(EVENT) --backend http://127.0.0.1:$(BACKEND_PORT)
+
+## Print a local (unsigned) bearer token: make token SUB=u1 GROUPS=providers
+token: install
+	@$(PY) -m local token --sub $(or $(SUB),provider-1) --groups $(or $(GROUPS),providers)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint template.yaml
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+## Everything CI runs: lint, types, template, then unit, integration and end-to-end tests
+test: lint typecheck
+	$(PY) -m pytest
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
