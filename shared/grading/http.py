@@ -84,7 +84,7 @@ def enable_docs(app: APIGatewayRestResolver) -> None:
     )
 
     @app.get("/openapi.json", include_in_schema=False)
-    def _openapi() -> Response:
+    def _openapi() -> Response[str]:
         return Response(
             status_code=200,
             content_type=content_types.APPLICATION_JSON,

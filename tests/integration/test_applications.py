@@ -123,7 +123,7 @@ def test_concurrent_applications_exactly_one_wins() -> None:
         variant = body.model_copy(update={"provider": body.provider.model_copy(update={"credit_code": code})})
         outcomes: list[str] = []
 
-        def attempt(i: int, variant: ApplicationIn = variant) -> None:
+        def attempt(i: int, variant: ApplicationIn = variant, outcomes: list[str] = outcomes) -> None:
             who = Caller(sub=f"p{i}", roles=frozenset({Role.PROVIDER}))
             try:
                 applications.submit(who, variant, datetime.now(UTC))

@@ -1,0 +1,31 @@
+"""Every function has sample events in events/<LogicalId>/, and each one runs (what `make invoke` does)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local.host import FunctionHost
+from local.template import Stack, load_stack
+from tests.conftest import ROOT
+
+SAMPLES = sorted((ROOT / "events").glob("*/*.json"))
+
+
+def test_every_function_has_a_sample_event() -> None:
+    stack = load_stack(str(ROOT / "template.yaml"))
+    with_samples = {path.parent.name for path in SAMPLES}
+    assert set(stack.functions) <= with_samples, set(stack.functions) - with_samples
+    assert with_samples <= set(stack.functions), "a sample folder names no function"
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_sample_event_runs(path, stack: Stack, host: FunctionHost) -> None:  # type: ignore[no-untyped-def]
+    result = host.invoke(path.parent.name, json.loads(path.read_text()))
+    if "statusCode" in result:
+        assert result["statusCode"] < 500, result
+        if result["statusCode"] >= 400:
+            assert set(json.loads(result["body"])["error"]) == {"code", "message", "details"}
+    else:
+        assert result.get("batchItemFailures") == []
