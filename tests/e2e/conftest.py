@@ -58,7 +58,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         except requests.ConnectionError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"local stack did not start:\n{open(log_path).read()}") from None
+                raise RuntimeError(f"local stack did not start:\n{log_path.read_text()}") from None
             time.sleep(0.2)
     yield LocalStack(api=api, backend=f"http://127.0.0.1:{backend_port}", log_path=str(log_path))
     process.terminate()
