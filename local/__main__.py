@@ -1,0 +1,117 @@
+"""Command line: `serve` (backend + pollers + API, like `sam local start-api`), `token` (a local JWT)
+and `invoke` (one function against a running backend, like `sam local invoke`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from local.apigw import make_token
+from local.backend import LocalBackend, use_endpoint
+from local.host import FunctionHost
+from local.pollers import EventPollers, scheduled_event
+from local.server import DRAIN_PATH, ApiServer
+from local.template import load_stack
+
+
+def serve(args: argparse.Namespace) -> int:
+    stack = load_stack(args.template)
+    backend = LocalBackend(port=args.backend_port)
+    backend_url = backend.start()
+    backend.create_resources(stack)
+    host = FunctionHost(stack, isolate_layer=True)
+    pollers = EventPollers(stack, host)
+    pollers.start()
+    api = ApiServer(stack, host, pollers)
+    api_url = api.start(port=args.port)
+    print("!" * 78)
+    print("!! LOCAL ONLY: bearer tokens are decoded WITHOUT signature verification.   !!")
+    print("!" * 78)
+    print(f"API        {api_url}   (routes start with /v1; no stage prefix)")
+    print(f"Backend    {backend_url}   reach the same state with: export AWS_ENDPOINT_URL={backend_url}")
+    for kind, names in (("Table", stack.tables), ("Bucket", stack.buckets), ("Queue", stack.queues)):
+        for logical, name in names.items():
+            print(f"{kind:<10} {logical} = {name}")
+    print(f"Functions  {', '.join(stack.functions)}")
+    print(f"Drain      curl -X POST {api_url}{DRAIN_PATH}   (returns once streams and queues are processed)")
+    print(f"Token      TOKEN=$({sys.executable} -m local token --sub u1 --groups providers)")
+    print(f'           curl -H "Authorization: Bearer $TOKEN" {api_url}/v1/me/applications')
+    print("Ctrl-C to stop.", flush=True)
+    # Ctrl-C and `kill` both stop cleanly (a background job inherits SIGINT ignored, so set it explicitly).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
+    finally:
+        api.stop()
+        pollers.stop()
+        backend.stop()
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    print(make_token(args.sub, [g for g in args.groups.split(",") if g]))
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    stack = load_stack(args.template)
+    if args.function not in stack.functions:
+        print(
+            f"unknown function {args.function!r}; valid: {', '.join(sorted(stack.functions))}",
+            file=sys.stderr,
+        )
+        return 2
+    use_endpoint(args.backend)
+    if args.schedule is not None:
+        event = scheduled_event(stack, args.function, args.schedule or None)
+    elif args.event_file:
+        event = json.loads(sys.stdin.read() if args.event_file == "-" else Path(args.event_file).read_text())
+    else:
+        print("give EVENT_FILE (or - for stdin) or --schedule [NAME]", file=sys.stderr)
+        return 2
+    try:
+        result = FunctionHost(stack).invoke(args.function, event)
+    except Exception as exc:  # answer like `sam local invoke`: Lambda's error payload, non-zero exit
+        error = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": traceback.format_exc()}
+        print(json.dumps(error, indent=2, ensure_ascii=False))
+        return 1
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    parser.add_argument("--template", default="template.yaml")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="backend + pollers + API on localhost")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    p.add_argument("--backend-port", type=int, default=5000)
+    p.set_defaults(run=serve)
+    p = sub.add_parser("token", help="print a local (unverified) JWT")
+    p.add_argument("--sub", required=True)
+    p.add_argument("--groups", default="", help="comma-separated, e.g. providers,admins")
+    p.set_defaults(run=token)
+    p = sub.add_parser("invoke", help="invoke one function by logical id against a running backend")
+    p.add_argument("function")
+    p.add_argument("event_file", nargs="?", help="JSON event file, or - for stdin")
+    p.add_argument("--schedule", nargs="?", const="", help="send the function's Schedule event instead")
+    p.add_argument("--backend", default="http://127.0.0.1:5000")
+    p.set_defaults(run=invoke)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials/endpoint" on every client
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
