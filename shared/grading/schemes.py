@@ -3,6 +3,7 @@ rule and the deviation threshold. Versioned configuration: an application keeps 
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Annotated
 
@@ -58,7 +59,7 @@ class SchemeDraft(BaseModel):
         if len(set(grades)) != len(grades):
             raise ValueError("each grade has at most one band")
         ordered = sorted(self.bands, key=lambda b: b.grade)
-        if any(better.min_total <= worse.min_total for better, worse in zip(ordered, ordered[1:], strict=False)):
+        if any(better.min_total <= worse.min_total for better, worse in itertools.pairwise(ordered)):
             raise ValueError("a better grade (lower number) needs a strictly higher min_total")
         for grade, mins in self.minimums.items():
             if grade not in grades:
