@@ -32,6 +32,7 @@ from grading.models import (
     ReviewIn,
     UploadTicket,
 )
+from grading.schemes import DEFAULT_SCHEME
 
 # The documents a review needs to see in the bucket before it can pass an application.
 REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_CERTIFICATE)
@@ -81,7 +82,8 @@ def submit(caller: Caller, body: ApplicationIn, now: datetime) -> dict[str, Any]
         raise InvalidInput("qualification certificates expire too soon", details=problems)
     cc = body.provider.credit_code
     for _ in range(_ATTEMPTS):
-        provider, slot = dal.get_provider_and_slot(cc)
+        provider, slot, current_scheme = dal.get_submission_context(cc)
+        scheme = current_scheme or DEFAULT_SCHEME.model_dump(mode="json")
         if slot:
             raise _duplicate(cc, slot.get("application_id"))
         banned_until = ban_in_force(provider, today)
@@ -104,6 +106,9 @@ def submit(caller: Caller, body: ApplicationIn, now: datetime) -> dict[str, Any]
             "submitted_at": at,
             "updated_at": at,
             "history": [_history(at, caller.sub, Action.SUBMIT, None, Status.SUBMITTED)],
+            # The application keeps the scheme it started with, whatever version is adopted later.
+            "scheme_version": scheme["version"],
+            "scheme": scheme,
         }
         seq = (provider or {}).get("audit_seq", 0)
         record = {
@@ -149,12 +154,25 @@ def _busy() -> Conflict:
 # --- reads -------------------------------------------------------------------------------------------------
 
 
-def _load_visible(caller: Caller, application_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    app, docs = dal.get_application(application_id)
+def on_panel(caller: Caller, dossier: dal.Dossier) -> bool:
+    panel = dossier.panel()
+    return caller.has(Role.EXPERT) and panel is not None and caller.sub in panel["members"]
+
+
+def load_visible(caller: Caller, application_id: str) -> dal.Dossier:
+    """The dossier, if the caller may see it: staff, the owner, or an expert on its current panel."""
+    dossier = dal.get_dossier(application_id)
+    app = dossier.application
     # Someone else's application is "not found", not "forbidden": its existence must not leak.
-    if app is None or not (caller.is_staff or _owns(caller, app)):
+    if app is None or not (caller.is_staff or _owns(caller, app) or on_panel(caller, dossier)):
         raise NotFound(f"application {application_id} not found")
-    return app, docs
+    return dossier
+
+
+def _load_visible(caller: Caller, application_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    dossier = load_visible(caller, application_id)
+    assert dossier.application is not None
+    return dossier.application, dossier.documents
 
 
 def summary(app: dict[str, Any]) -> ApplicationSummary:

@@ -4,12 +4,17 @@ Access patterns (keep this table in step with the code and template.yaml):
 
 | # | pattern                                   | operation / key condition                                   | index |
 |---|-------------------------------------------|-------------------------------------------------------------|-------|
-| 1 | an application with its documents         | Query PK=APP#<id> (SK APPLICATION, DOC#<doc id>)            | table |
+| 1 | an application's dossier: the application, documents, panels, scorecards | Query PK=APP#<id>  | table |
 | 2 | applications in a status, newest first    | Query GSI1PK=STATUS#<status>, GSI1SK desc (<updated>#<id>)  | GSI1  |
 | 3 | a provider user's applications, newest    | Query GSI2PK=OWNER#<sub>, GSI2SK desc (<submitted>#<id>)    | GSI2  |
 | 4 | a provider and its active-application slot| BatchGet PROVIDER#<cc>/PROFILE + PROVIDER#<cc>/ACTIVE_APPLICATION | table |
 | 5 | a provider's audit trail, in order        | Query PK=PROVIDER#<cc>, SK begins_with AUDIT#               | table |
 | 6 | idempotency records (Powertools)          | PK=IDEMPOTENCY#<function>, SK=<hash of the key>; TTL `ttl`  | table |
+| 7 | an expert                                 | GetItem EXPERT#<id> / PROFILE                               | table |
+| 8 | the expert pool of a category             | Query PK=POOL#<category> (one item per expert and specialty)| table |
+| 9 | the current evaluation scheme / a version | GetItem SCHEME / CURRENT, SCHEME / VERSION#<version>        | table |
+| 10| public notices, newest first              | Query GSI1PK=NOTICES, GSI1SK desc (<published>#<id>)        | GSI1  |
+| 11| one notice                                | GetItem NOTICE#<id> / NOTICE                                | table |
 
 Items:
 
@@ -20,6 +25,13 @@ Items:
 | audit entry            | PROVIDER#<cc>    | AUDIT#<seq, 10 digits>|                               |                             |
 | application            | APP#<id>         | APPLICATION           | STATUS#<status> / <updated>#<id> | OWNER#<sub> / <submitted>#<id> |
 | document               | APP#<id>         | DOC#<doc id>          |                               |                             |
+| panel (one per round)  | APP#<id>         | PANEL#<round, 2 digits>|                              |                             |
+| scorecard              | APP#<id>         | CARD#<round>#<expert> |                               |                             |
+| expert                 | EXPERT#<id>      | PROFILE               |                               |                             |
+| pool membership        | POOL#<category>  | EXPERT#<id>           |                               |                             |
+| scheme version         | SCHEME           | VERSION#<version>     |                               |                             |
+| current scheme (copy)  | SCHEME           | CURRENT               |                               |                             |
+| notice                 | NOTICE#<id>      | NOTICE                | NOTICES / <published>#<id>    |                             |
 
 Concurrency: every change to a provider or its applications is one transaction that appends the provider's next
 audit entry, conditional on the provider's `audit_seq` being the one read (optimistic lock), and on the
@@ -84,6 +96,37 @@ def document_key(application_id: str, document_id: str) -> dict[str, str]:
     return {"PK": f"APP#{application_id}", "SK": f"DOC#{document_id}"}
 
 
+def panel_key(application_id: str, round_: int) -> dict[str, str]:
+    return {"PK": f"APP#{application_id}", "SK": f"PANEL#{round_:02d}"}
+
+
+def card_key(application_id: str, round_: int, expert_id: str) -> dict[str, str]:
+    return {"PK": f"APP#{application_id}", "SK": f"CARD#{round_:02d}#{expert_id}"}
+
+
+def expert_key(expert_id: str) -> dict[str, str]:
+    return {"PK": f"EXPERT#{expert_id}", "SK": "PROFILE"}
+
+
+def pool_key(category: str, expert_id: str) -> dict[str, str]:
+    return {"PK": f"POOL#{category}", "SK": f"EXPERT#{expert_id}"}
+
+
+def scheme_key(version: str) -> dict[str, str]:
+    return {"PK": "SCHEME", "SK": f"VERSION#{version}"}
+
+
+CURRENT_SCHEME_KEY = {"PK": "SCHEME", "SK": "CURRENT"}
+
+
+def notice_key(notice_id: str) -> dict[str, str]:
+    return {"PK": f"NOTICE#{notice_id}", "SK": "NOTICE"}
+
+
+def notice_indexes(notice: dict[str, Any]) -> dict[str, str]:
+    return {"GSI1PK": "NOTICES", "GSI1SK": f"{notice['published_at']}#{notice['notice_id']}"}
+
+
 def _application_indexes(app: dict[str, Any]) -> dict[str, str]:
     return {
         "GSI1PK": f"STATUS#{app['status']}",
@@ -116,8 +159,25 @@ def _ints(value: Any) -> Any:
 # --- reads --------------------------------------------------------------------------------------------------
 
 
-def get_application(application_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """Pattern 1: the application and its documents in one round trip."""
+@dataclass
+class Dossier:
+    """Everything stored under one application: read in one round trip (pattern 1)."""
+
+    application: dict[str, Any] | None
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    panels: dict[int, dict[str, Any]] = field(default_factory=dict)
+    cards: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+
+    def panel(self) -> dict[str, Any] | None:
+        """The current round's panel."""
+        round_ = int((self.application or {}).get("panel_round") or 0)
+        return self.panels.get(round_)
+
+    def round_cards(self, round_: int) -> dict[str, dict[str, Any]]:
+        return {expert: card for (r, expert), card in self.cards.items() if r == round_}
+
+
+def get_dossier(application_id: str) -> Dossier:
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
         "TableName": table_name(),
@@ -131,17 +191,44 @@ def get_application(application_id: str) -> tuple[dict[str, Any] | None, list[di
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    app = next((i for i in items if i["SK"] == "APPLICATION"), None)
-    docs = [_strip(i) for i in items if i["SK"].startswith("DOC#")]
-    if app is not None:
-        app = _strip(app)
-        app["version"] = _ints(app.get("version"))
-    return app, docs
+    dossier = Dossier(application=None)
+    for item in items:
+        sk = item["SK"]
+        record = _versioned(_strip(item))
+        if sk == "APPLICATION":
+            dossier.application = record
+        elif sk.startswith("DOC#"):
+            dossier.documents.append(record)
+        elif sk.startswith("PANEL#"):
+            dossier.panels[int(sk.split("#")[1])] = record
+        elif sk.startswith("CARD#"):
+            _, round_, expert = sk.split("#", 2)
+            dossier.cards[(int(round_), expert)] = record
+    return dossier
+
+
+def get_application(application_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    dossier = get_dossier(application_id)
+    return dossier.application, dossier.documents
+
+
+def _versioned(record: dict[str, Any]) -> dict[str, Any]:
+    if "version" in record and not isinstance(record["version"], str):
+        record["version"] = _ints(record["version"])
+    return record
 
 
 def get_provider_and_slot(credit_code: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Pattern 4: the provider record and who holds its active-application slot, in one round trip."""
-    keys = [provider_key(credit_code), slot_key(credit_code)]
+    provider, slot, _ = get_submission_context(credit_code)
+    return provider, slot
+
+
+def get_submission_context(
+    credit_code: str,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """Patterns 4 and 9: the provider, who holds its active-application slot, and the current scheme, in one
+    round trip."""
+    keys = [provider_key(credit_code), slot_key(credit_code), CURRENT_SCHEME_KEY]
     response = client().batch_get_item(
         RequestItems={table_name(): {"Keys": [_ser(k) for k in keys], "ConsistentRead": True}}
     )
@@ -158,7 +245,8 @@ def get_provider_and_slot(credit_code: str) -> tuple[dict[str, Any] | None, dict
         provider = _strip(provider)
         provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0
     slot = _strip(found["ACTIVE_APPLICATION"]) if "ACTIVE_APPLICATION" in found else None
-    return provider, slot
+    scheme = found["CURRENT"]["scheme"] if "CURRENT" in found else None
+    return provider, slot, scheme
 
 
 def get_provider(credit_code: str) -> dict[str, Any] | None:
@@ -261,7 +349,7 @@ class Change:
     application: dict[str, Any] | None = None
     expected_version: int | None = None
     slot: str | None = None  # "acquire" | "release" | None
-    extra_puts: list[dict[str, Any]] = field(default_factory=list)
+    extra: list[dict[str, Any]] = field(default_factory=list)  # more transaction items, from the tx_* builders
 
     # Names for the transaction's items, in order, so a cancellation can say which condition failed.
     def item_names(self) -> list[str]:
@@ -270,7 +358,7 @@ class Change:
             names.append("application")
         if self.slot:
             names.append("slot")
-        names.extend("extra" for _ in self.extra_puts)
+        names.extend(next(iter(item.values())).get("_name", "extra") for item in self.extra)
         return names
 
 
@@ -368,16 +456,8 @@ def commit(change: Change) -> None:
                 }
             }
         )
-    for extra in change.extra_puts:
-        items.append(
-            {
-                "Put": {
-                    "TableName": table_name(),
-                    "Item": _ser(extra),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        )
+    for extra in change.extra:
+        items.append({op: {k: v for k, v in body.items() if k != "_name"} for op, body in extra.items()})
     try:
         client().transact_write_items(TransactItems=items)
     except ClientError as exc:
@@ -387,6 +467,91 @@ def commit(change: Change) -> None:
         names = change.item_names()
         failed = [names[i] for i, code in enumerate(codes) if code not in ("None", None) and i < len(names)]
         raise TransactionConflict(failed or codes) from exc
+
+
+def tx_put(
+    key: dict[str, str],
+    item_type: str,
+    attrs: dict[str, Any],
+    *,
+    name: str,
+    new: bool = False,
+    expected_version: int | None = None,
+    indexes: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A transaction Put: `new` for attribute_not_exists, `expected_version` for optimistic locking (the item's
+    `version` becomes expected + 1), neither for an unconditional replace."""
+    item = {**key, "type": item_type, **(indexes or {}), **attrs}
+    put: dict[str, Any] = {"TableName": table_name(), "_name": name}
+    if new:
+        put["ConditionExpression"] = "attribute_not_exists(PK)"
+        item["version"] = 1
+    elif expected_version is not None:
+        put["ConditionExpression"] = "version = :v"
+        put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+        item["version"] = expected_version + 1
+    put["Item"] = _ser(item)
+    return {"Put": put}
+
+
+def tx_delete(key: dict[str, str], *, name: str) -> dict[str, Any]:
+    return {"Delete": {"TableName": table_name(), "Key": _ser(key), "_name": name}}
+
+
+def tx_check(
+    key: dict[str, str], condition: str, values: dict[str, Any], *, name: str, names: dict[str, str] | None = None
+) -> dict[str, Any]:
+    check: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": _ser(key),
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": {k: _serializer.serialize(v) for k, v in values.items()},
+        "_name": name,
+    }
+    if names:
+        check["ExpressionAttributeNames"] = names
+    return {"ConditionCheck": check}
+
+
+def write(*items: dict[str, Any]) -> None:
+    """A transaction of tx_* items that touches no provider (the expert registry, schemes)."""
+    cleaned: list[Any] = [
+        {op: {k: v for k, v in body.items() if k != "_name"} for op, body in i.items()} for i in items
+    ]
+    try:
+        client().transact_write_items(TransactItems=cleaned)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+        names = [next(iter(i.values())).get("_name", "item") for i in items]
+        raise TransactionConflict([names[i] for i, c in enumerate(codes) if c not in ("None", None)] or codes) from exc
+
+
+def get_item(key: dict[str, str]) -> dict[str, Any] | None:
+    got = client().get_item(TableName=table_name(), Key=_ser(key), ConsistentRead=True).get("Item")
+    return _versioned(_strip(_deser(got))) if got else None
+
+
+def query_partition(pk: str) -> list[dict[str, Any]]:
+    """Every item of one partition (a pool of experts), paginated."""
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+    }
+    while True:
+        page = client().query(**kwargs)
+        items.extend(_strip(_deser(i)) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def notices_page(limit: int, token: str | None) -> tuple[list[dict], str | None]:
+    """Pattern 10."""
+    return _query_index("GSI1", "GSI1PK", "NOTICES", limit, token)
 
 
 def put_document(application_id: str, expected_version: int, document: dict[str, Any]) -> None:

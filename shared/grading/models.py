@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -168,3 +169,89 @@ class ApplicationView(ApplicationSummary):
 class ApplicationPage(BaseModel):
     items: list[ApplicationSummary]
     next_token: str | None = None
+
+
+# --- experts, panels, scorecards, decisions (lifecycle steps 3-4) -------------------------------------------
+
+ExpertId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[\w.@:-]+$")
+]
+CreditCodeRef = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=18, max_length=18)]
+
+
+class ExpertIn(Strict):
+    expert_id: ExpertId = Field(description="the expert user's Cognito sub")
+    name: Text100
+    specialties: list[Text64] = Field(min_length=1, max_length=20, description="service categories")
+    affiliations: list[CreditCodeRef] = Field(
+        default_factory=list, max_length=50, description="credit codes of declared conflicts (回避)"
+    )
+
+
+class ExpertPatch(Strict):
+    name: Text100 | None = None
+    specialties: list[Text64] | None = Field(default=None, min_length=1, max_length=20)
+    affiliations: list[CreditCodeRef] | None = Field(default=None, max_length=50)
+    active: bool | None = None
+
+
+class ExpertView(BaseModel):
+    expert_id: str
+    name: str
+    specialties: list[str]
+    affiliations: list[str]
+    active: bool
+    updated_at: str
+
+
+class PanelView(BaseModel):
+    application_id: str
+    round: int
+    status: Literal["open", "closed"]
+    panel: list[str] = Field(description="the experts now on the panel")
+    seed: str
+    candidates: list[str] = Field(description="every eligible expert, sorted: the draw is re-checkable from these")
+    size: int
+    drawn: list[str]
+    declines: list[dict[str, Any]]
+    scheme_version: str
+    drawn_at: str
+    verification: dict[str, Any] | None = None
+
+
+class DeclineIn(Strict):
+    reason: Text500
+
+
+Score = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False, max_digits=6, decimal_places=2)]
+
+
+class VetoIn(Strict):
+    item: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    reason: Text1000
+
+
+class ScorecardIn(Strict):
+    scores: dict[str, Score] = Field(description="every criterion of the application's scheme, 0-100")
+    comment: Text2000
+    veto: VetoIn | None = None
+
+
+class ScorecardView(BaseModel):
+    application_id: str
+    expert_id: str
+    round: int
+    scores: dict[str, str]
+    comment: str
+    veto: dict[str, str] | None = None
+    revision: int
+    submitted_at: str
+
+
+class DecisionView(BaseModel):
+    application_id: str
+    status: Status
+    grade: int | None = Field(description="1 (best) .. 4, or null: not graded")
+    total: str = Field(description="weighted total, exact, two decimals")
+    notice_id: str | None
+    explanation: dict[str, Any]

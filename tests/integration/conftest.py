@@ -128,3 +128,42 @@ def upload(ticket: dict[str, Any], content: bytes, content_type: str | None = No
 
 def s3() -> Any:
     return boto3.client("s3")
+
+
+def submit(api: Api, body: dict[str, Any] | None = None, who: tuple[str, str] = PROVIDER) -> str:
+    reply = api.call("POST", "/v1/applications", body or application_body(), who=who)
+    assert reply.status == 201, reply.body
+    return str(reply.body["application_id"])
+
+
+def add_document(
+    api: Api, app_id: str, kind: str, content: bytes = PDF, content_type: str = "application/pdf", declared: int = 0
+) -> dict:
+    reply = api.call(
+        "POST",
+        f"/v1/applications/{app_id}/documents",
+        {"kind": kind, "filename": f"{kind}.pdf", "content_type": content_type, "size": declared or len(content)},
+        who=PROVIDER,
+    )
+    assert reply.status == 201, reply.body
+    assert upload(reply.body, content) in (200, 204)
+    return dict(reply.body)
+
+
+def evaluating_application(api: Api, credit_code: str = CREDIT_CODE) -> str:
+    """An application that passed initial review: the state a panel is drawn in."""
+    app_id = submit(api, application_body(credit_code=credit_code))
+    add_document(api, app_id, "business_license")
+    add_document(api, app_id, "qualification_certificate")
+    reply = api.call("POST", f"/v1/applications/{app_id}/review", {"decision": "pass"}, who=REVIEWER)
+    assert reply.status == 200, reply.body
+    return app_id
+
+
+def register_experts(api: Api, count: int, category: str = "it_services", **extra: Any) -> list[str]:
+    ids = [f"expert-{category}-{i:02d}" for i in range(count)]
+    for expert_id in ids:
+        body = {"expert_id": expert_id, "name": f"专家{expert_id}", "specialties": [category], **extra}
+        reply = api.call("POST", "/v1/experts", body, who=ADMIN)
+        assert reply.status == 201, reply.body
+    return ids

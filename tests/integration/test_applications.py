@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from typing import Any
 
 import boto3
 
@@ -19,34 +18,14 @@ from tests.integration.conftest import (
     CREDIT_CODE,
     EXPERT,
     OTHER_PROVIDER,
-    PDF,
     PNG,
     PROVIDER,
     REVIEWER,
     Api,
+    add_document,
     application_body,
-    upload,
+    submit,
 )
-
-
-def submit(api: Api, body: dict[str, Any] | None = None, who: tuple[str, str] = PROVIDER) -> str:
-    reply = api.call("POST", "/v1/applications", body or application_body(), who=who)
-    assert reply.status == 201, reply.body
-    return str(reply.body["application_id"])
-
-
-def add_document(
-    api: Api, app_id: str, kind: str, content: bytes = PDF, content_type: str = "application/pdf", declared: int = 0
-) -> dict:
-    reply = api.call(
-        "POST",
-        f"/v1/applications/{app_id}/documents",
-        {"kind": kind, "filename": f"{kind}.pdf", "content_type": content_type, "size": declared or len(content)},
-        who=PROVIDER,
-    )
-    assert reply.status == 201, reply.body
-    assert upload(reply.body, content) in (200, 204)
-    return dict(reply.body)
 
 
 def audit_count() -> int:

@@ -1,5 +1,5 @@
 """One Powertools Router per resource; each API function includes the routers it serves."""
 
-from grading.routes import applications
+from grading.routes import applications, evaluation
 
-ALL_ROUTERS = [applications.router]
+ALL_ROUTERS = [applications.router, evaluation.router]

@@ -1,0 +1,604 @@
+"""Expert site evaluation and the grade decision (lifecycle steps 3-4): the expert registry, schemes, the panel
+draw and declines, scorecards, and the decision that opens the public notice.
+
+Like applications.py: read, decide with the pure rules (`panel`, `scoring`, `lifecycle`), then one transaction
+with the provider's next audit entry; a lost race re-reads and decides again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from grading import dal, panel
+from grading.applications import load_visible
+from grading.audit import canonical, next_entry
+from grading.clock import iso
+from grading.config import settings
+from grading.errors import Conflict, Forbidden, InvalidInput, NotFound
+from grading.identity import Caller, Role
+from grading.ids import new_id
+from grading.lifecycle import Action, Status, releases_slot, transition
+from grading.models import (
+    DecisionView,
+    ExpertIn,
+    ExpertPatch,
+    ExpertView,
+    PanelView,
+    ScorecardIn,
+    ScorecardView,
+)
+from grading.schemes import DEFAULT_SCHEME, Scheme, SchemeDraft
+from grading.scoring import Card, decide
+
+_ATTEMPTS = 3
+
+
+def _busy() -> Conflict:
+    return Conflict("the records changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
+
+
+# --- schemes ------------------------------------------------------------------------------------------------
+
+
+def current_scheme() -> Scheme:
+    item = dal.get_item(dal.CURRENT_SCHEME_KEY)
+    return Scheme.model_validate(item["scheme"]) if item else DEFAULT_SCHEME
+
+
+def get_scheme(version: str) -> Scheme:
+    if version == DEFAULT_SCHEME.version:
+        item = dal.get_item(dal.scheme_key(version))
+        return Scheme.model_validate(item["scheme"]) if item else DEFAULT_SCHEME
+    item = dal.get_item(dal.scheme_key(version))
+    if item is None:
+        raise NotFound(f"scheme version {version} not found")
+    return Scheme.model_validate(item["scheme"])
+
+
+def create_scheme(caller: Caller, draft: SchemeDraft, now: datetime) -> Scheme:
+    """A new version becomes current; applications already submitted keep theirs."""
+    caller.require(Role.ADMIN)
+    for _ in range(_ATTEMPTS):
+        pointer = dal.get_item(dal.CURRENT_SCHEME_KEY)
+        number = int(str(pointer["scheme"]["version"]).lstrip("v")) if pointer else 1
+        scheme = Scheme(**draft.model_dump(), version=f"v{number + 1}")
+        body = {"scheme": scheme.model_dump(mode="json"), "created_at": iso(now), "created_by": caller.sub}
+        try:
+            dal.write(
+                dal.tx_put(dal.scheme_key(scheme.version), "scheme", body, name="version", new=True),
+                dal.tx_put(
+                    dal.CURRENT_SCHEME_KEY,
+                    "scheme_pointer",
+                    body,
+                    name="current",
+                    new=pointer is None,
+                    expected_version=pointer["version"] if pointer else None,
+                ),
+            )
+        except dal.TransactionConflict:
+            continue
+        return scheme
+    raise _busy()
+
+
+# --- expert registry ---------------------------------------------------------------------------------------
+
+
+def _expert_view(item: dict[str, Any]) -> ExpertView:
+    return ExpertView.model_validate(item)
+
+
+def _pool_items(expert: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Pool memberships (one per specialty) for the expert as it is now, and deletions of dropped ones."""
+    items = [
+        dal.tx_put(
+            dal.pool_key(category, expert["expert_id"]),
+            "pool",
+            {"expert_id": expert["expert_id"], "active": expert["active"], "affiliations": expert["affiliations"]},
+            name=f"pool:{category}",
+        )
+        for category in expert["specialties"]
+    ]
+    dropped = set((previous or {}).get("specialties", [])) - set(expert["specialties"])
+    items += [dal.tx_delete(dal.pool_key(c, expert["expert_id"]), name=f"pool-drop:{c}") for c in sorted(dropped)]
+    return items
+
+
+def register_expert(caller: Caller, body: ExpertIn, now: datetime) -> ExpertView:
+    caller.require(Role.ADMIN)
+    at = iso(now)
+    expert = {
+        "expert_id": body.expert_id,
+        "name": body.name,
+        "specialties": sorted(set(body.specialties)),
+        "affiliations": sorted(set(body.affiliations)),
+        "active": True,
+        "created_at": at,
+        "updated_at": at,
+        "history": [{"at": at, "actor": caller.sub, "action": "registered"}],
+    }
+    try:
+        dal.write(
+            dal.tx_put(dal.expert_key(body.expert_id), "expert", expert, name="expert", new=True),
+            *_pool_items(expert, None),
+        )
+    except dal.TransactionConflict as lost:
+        if "expert" in lost.reasons:
+            raise Conflict(f"expert {body.expert_id} is already registered", code="EXPERT_EXISTS") from None
+        raise
+    return _expert_view(expert)
+
+
+def get_expert(caller: Caller, expert_id: str) -> ExpertView:
+    if not (caller.has(Role.ADMIN) or caller.sub == expert_id):
+        raise Forbidden("only admins and the expert may read an expert record")
+    item = dal.get_item(dal.expert_key(expert_id))
+    if item is None:
+        raise NotFound(f"expert {expert_id} not found")
+    return _expert_view(item)
+
+
+def update_expert(caller: Caller, expert_id: str, patch: ExpertPatch, now: datetime) -> ExpertView:
+    """Deactivate, change specialties or declared affiliations; the pool follows in the same transaction."""
+    caller.require(Role.ADMIN)
+    changes = patch.model_dump(exclude_none=True)
+    if not changes:
+        raise InvalidInput.field("body", "give at least one of name, specialties, affiliations, active")
+    for _ in range(_ATTEMPTS):
+        current = dal.get_item(dal.expert_key(expert_id))
+        if current is None:
+            raise NotFound(f"expert {expert_id} not found")
+        at = iso(now)
+        updated = {**current, **changes, "updated_at": at}
+        updated["specialties"] = sorted(set(updated["specialties"]))
+        updated["affiliations"] = sorted(set(updated["affiliations"]))
+        updated["history"] = [*current.get("history", []), {"at": at, "actor": caller.sub, "changed": changes}]
+        version = updated.pop("version")
+        try:
+            dal.write(
+                dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
+                *_pool_items(updated, current),
+            )
+        except dal.TransactionConflict:
+            continue
+        return _expert_view(updated)
+    raise _busy()
+
+
+# --- the common shape of a provider-audited change ----------------------------------------------------------
+
+
+def _commit(
+    dossier: dal.Dossier,
+    caller: Caller,
+    now: datetime,
+    *,
+    action: str,
+    audit_data: dict[str, Any],
+    application: dict[str, Any] | None = None,
+    provider_updates: dict[str, Any] | None = None,
+    extra: list[dict[str, Any]] | None = None,
+    slot: str | None = None,
+) -> None:
+    app = dossier.application
+    assert app is not None
+    provider = dal.get_provider(app["credit_code"])
+    if provider is None:
+        raise RuntimeError(f"provider {app['credit_code']} missing")
+    at = iso(now)
+    entry = next_entry(
+        prev_seq=provider["audit_seq"],
+        prev_hash=provider.get("audit_head"),
+        at=at,
+        actor=caller.sub,
+        action=action,
+        credit_code=app["credit_code"],
+        data={"application_id": app["application_id"], **audit_data},
+    )
+    dal.commit(
+        dal.Change(
+            app["credit_code"],
+            {**provider, **(provider_updates or {}), "updated_at": at},
+            provider["audit_seq"],
+            entry,
+            application=application,
+            expected_version=app["version"] if application is not None else None,
+            slot=slot,
+            extra=extra or [],
+        )
+    )
+
+
+def _retrying(step: Callable[[], Any]) -> Any:
+    for _ in range(_ATTEMPTS):
+        try:
+            return step()
+        except dal.TransactionConflict:
+            continue
+    raise _busy()
+
+
+def _scheme_of(app: dict[str, Any]) -> Scheme:
+    return Scheme.model_validate(app["scheme"]) if app.get("scheme") else DEFAULT_SCHEME
+
+
+def _history(app: dict[str, Any], at: str, actor: str, action: str, after: str, **extra: Any) -> list[dict[str, Any]]:
+    entry = {"at": at, "actor": actor, "action": action, "from_status": app["status"], "to_status": after}
+    entry.update({k: v for k, v in extra.items() if v is not None})
+    return [*app["history"], entry]
+
+
+def _open_panel(dossier: dal.Dossier) -> dict[str, Any]:
+    app = dossier.application
+    assert app is not None
+    current = dossier.panel()
+    if Status(app["status"]) is not Status.EVALUATING or current is None or current["status"] != "open":
+        raise Conflict(f"the panel of application {app['application_id']} is not open", code="PANEL_CLOSED")
+    return current
+
+
+# --- panel ---------------------------------------------------------------------------------------------------
+
+
+def panel_view(dossier: dal.Dossier, record: dict[str, Any], verify: bool = False) -> PanelView:
+    app = dossier.application
+    assert app is not None
+    return PanelView(
+        application_id=app["application_id"],
+        round=int(record["round"]),
+        status=record["status"],
+        panel=record["members"],
+        seed=record["seed"],
+        candidates=record["candidates"],
+        size=int(record["size"]),
+        drawn=record["drawn"],
+        declines=record.get("declines", []),
+        scheme_version=record["scheme_version"],
+        drawn_at=record["drawn_at"],
+        verification=panel.verify(record).as_dict() if verify else None,
+    )
+
+
+def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
+    caller.require(Role.ADMIN)
+
+    def step() -> PanelView:
+        dossier = load_visible(caller, application_id)
+        app = dossier.application
+        assert app is not None
+        if Status(app["status"]) is not Status.EVALUATING:
+            raise Conflict(
+                f"a panel is drawn for an application in evaluation, not {app['status']}", code="INVALID_STATE"
+            )
+        existing = dossier.panel()
+        if existing and existing["status"] == "open":
+            raise Conflict("this application already has an open panel", code="PANEL_EXISTS")
+        scheme = _scheme_of(app)
+        provider = dal.get_provider(app["credit_code"]) or {}
+        category = app["provider"]["category"]
+        pool = [
+            panel.PoolEntry(i["expert_id"], bool(i["active"]), frozenset(i.get("affiliations", [])))
+            for i in dal.query_partition(f"POOL#{category}")
+        ]
+        previous = provider.get("last_evaluation_experts", [])
+        candidates = panel.eligible(pool, app["credit_code"], previous)
+        if len(candidates) < scheme.panel_min:
+            raise Conflict(
+                f"only {len(candidates)} eligible expert(s) for category {category}; a panel needs at least "
+                f"{scheme.panel_min}",
+                code="NOT_ENOUGH_EXPERTS",
+                details=[{"field": "eligible", "message": str(len(candidates))}],
+            )
+        seed = panel.new_seed()
+        size = min(scheme.panel_size, len(candidates))
+        drawn = panel.draw(seed, candidates, size)
+        round_ = int(app.get("panel_round") or 0) + 1
+        at = iso(now)
+        record = {
+            "round": round_,
+            "status": "open",
+            "seed": seed,
+            "candidates": candidates,
+            "size": size,
+            "drawn": drawn,
+            "members": drawn,
+            "declines": [],
+            "excluded_previous": sorted(previous),
+            "scheme_version": scheme.version,
+            "drawn_at": at,
+            "drawn_by": caller.sub,
+        }
+        updated = {
+            **app,
+            "panel_round": round_,
+            "updated_at": at,
+            "history": _history(app, at, caller.sub, "draw_panel", app["status"], note=f"round {round_}"),
+        }
+        _commit(
+            dossier,
+            caller,
+            now,
+            action="panel.drawn",
+            audit_data={"round": round_, "seed": seed, "candidates": candidates, "drawn": drawn},
+            application=updated,
+            extra=[dal.tx_put(dal.panel_key(application_id, round_), "panel", record, name="panel", new=True)],
+        )
+        dossier.application = updated
+        return panel_view(dossier, {**record, "version": 1})
+
+    result: PanelView = _retrying(step)
+    return result
+
+
+def get_panel(caller: Caller, application_id: str) -> PanelView:
+    if not caller.has(Role.ADMIN, Role.REVIEWER, Role.EXPERT):
+        raise Forbidden("only staff and experts may read a panel")
+    dossier = load_visible(caller, application_id)
+    record = dossier.panel()
+    if record is None:
+        raise NotFound(f"application {application_id} has no panel yet")
+    return panel_view(dossier, record, verify=True)
+
+
+def decline(caller: Caller, application_id: str, reason: str, now: datetime) -> PanelView:
+    caller.require(Role.EXPERT)
+
+    def step() -> PanelView:
+        dossier = load_visible(caller, application_id)
+        record = _open_panel(dossier)
+        if caller.sub not in record["members"]:
+            raise Forbidden("only an expert on this panel may decline it", code="NOT_ON_PANEL")
+        round_ = int(record["round"])
+        if (round_, caller.sub) in dossier.cards:
+            raise Conflict("you have already scored this application; it cannot be declined now", code="ALREADY_SCORED")
+        taken = [*record["drawn"], *(d["replacement"] for d in record["declines"] if d.get("replacement"))]
+        substitute = panel.replacement(record["seed"], record["candidates"], taken)
+        members = [m for m in record["members"] if m != caller.sub] + ([substitute] if substitute else [])
+        scheme = _scheme_of(dossier.application or {})
+        if len(members) < scheme.panel_min:
+            raise Conflict(
+                f"no eligible expert is left to replace you; the panel would fall below {scheme.panel_min}",
+                code="NOT_ENOUGH_EXPERTS",
+            )
+        decline_entry = {"expert_id": caller.sub, "reason": reason, "at": iso(now), "replacement": substitute}
+        updated = {**record, "members": members, "declines": [*record["declines"], decline_entry]}
+        version = updated.pop("version")
+        _commit(
+            dossier,
+            caller,
+            now,
+            action="panel.declined",
+            audit_data={"round": round_, **decline_entry},
+            extra=[
+                dal.tx_put(
+                    dal.panel_key(application_id, round_), "panel", updated, name="panel", expected_version=version
+                )
+            ],
+        )
+        return panel_view(dossier, updated)
+
+    result: PanelView = _retrying(step)
+    return result
+
+
+# --- scorecards ----------------------------------------------------------------------------------------------
+
+
+def _check_card(scheme: Scheme, body: ScorecardIn) -> None:
+    keys = {c.key for c in scheme.criteria}
+    details = [
+        {"field": f"scores.{k}", "message": "is required by the scheme"} for k in sorted(keys - set(body.scores))
+    ]
+    details += [
+        {"field": f"scores.{k}", "message": f"is not a criterion of scheme {scheme.version}"}
+        for k in sorted(set(body.scores) - keys)
+    ]
+    if body.veto and body.veto.item not in {v.key for v in scheme.veto_items}:
+        allowed = ", ".join(v.key for v in scheme.veto_items)
+        details.append({"field": "veto.item", "message": f"must be one of: {allowed}"})
+    if details:
+        raise InvalidInput(f"the scorecard does not fit scheme {scheme.version}", details=details)
+
+
+def submit_scorecard(
+    caller: Caller, application_id: str, expert_id: str, body: ScorecardIn, now: datetime
+) -> ScorecardView:
+    caller.require(Role.EXPERT)
+    if caller.sub != expert_id:
+        raise Forbidden("an expert submits only their own scorecard")
+
+    def step() -> ScorecardView:
+        dossier = load_visible(caller, application_id)
+        app = dossier.application
+        assert app is not None
+        record = _open_panel(dossier)
+        if expert_id not in record["members"]:
+            raise Forbidden("only experts on the current panel may score", code="NOT_ON_PANEL")
+        _check_card(_scheme_of(app), body)
+        round_ = int(record["round"])
+        previous = dossier.cards.get((round_, expert_id))
+        revision = int(previous["revision"]) + 1 if previous else 1
+        scores = dict(sorted(body.scores.items()))
+        card: dict[str, Any] = {
+            "application_id": application_id,
+            "expert_id": expert_id,
+            "round": round_,
+            "scores": scores,
+            "comment": body.comment,
+            "veto": body.veto.model_dump() if body.veto else None,
+            "revision": revision,
+            "submitted_at": iso(now),
+        }
+        fingerprint = hashlib.sha256(canonical(card).encode()).hexdigest()
+        _commit(
+            dossier,
+            caller,
+            now,
+            action="scorecard.replaced" if previous else "scorecard.submitted",
+            audit_data={
+                "round": round_,
+                "expert_id": expert_id,
+                "revision": revision,
+                "card_sha256": fingerprint,
+                "scores": {k: str(v) for k, v in scores.items()},
+                "veto": card["veto"],
+            },
+            extra=[
+                # The panel must still be open with this expert on it when the card lands.
+                dal.tx_check(
+                    dal.panel_key(application_id, round_),
+                    "#s = :open AND contains(members, :e)",
+                    {":open": "open", ":e": expert_id},
+                    name="panel",
+                    names={"#s": "status"},
+                ),
+                dal.tx_put(
+                    dal.card_key(application_id, round_, expert_id),
+                    "scorecard",
+                    {k: v for k, v in card.items() if v is not None},
+                    name="card",
+                    new=previous is None,
+                    expected_version=previous["version"] if previous else None,
+                ),
+            ],
+        )
+        return _card_view(card)
+
+    result: ScorecardView = _retrying(step)
+    return result
+
+
+def _card_view(card: dict[str, Any]) -> ScorecardView:
+    return ScorecardView(
+        application_id=card["application_id"],
+        expert_id=card["expert_id"],
+        round=int(card["round"]),
+        scores={k: str(v) for k, v in card["scores"].items()},
+        comment=card["comment"],
+        veto=card.get("veto"),
+        revision=int(card["revision"]),
+        submitted_at=card["submitted_at"],
+    )
+
+
+# --- decision ------------------------------------------------------------------------------------------------
+
+
+def make_decision(caller: Caller, application_id: str, now: datetime) -> DecisionView:
+    caller.require(Role.ADMIN)
+
+    def step() -> DecisionView:
+        dossier = load_visible(caller, application_id)
+        app = dossier.application
+        assert app is not None
+        if Status(app["status"]) is not Status.EVALUATING:
+            raise Conflict(
+                f"the application is {app['status']}: already decided or not in evaluation", code="INVALID_STATE"
+            )
+        record = _open_panel(dossier)
+        round_ = int(record["round"])
+        cards = dossier.round_cards(round_)
+        missing = [m for m in record["members"] if m not in cards]
+        if missing:
+            raise Conflict(
+                f"{len(missing)} panel member(s) have not scored yet",
+                code="CARDS_MISSING",
+                details=[{"field": f"scorecards.{m}", "message": "missing"} for m in missing],
+            )
+        scheme = _scheme_of(app)
+        result = decide(
+            scheme,
+            [
+                Card(m, {k: Decimal(str(v)) for k, v in cards[m]["scores"].items()}, cards[m].get("veto"))
+                for m in record["members"]
+            ],
+        )
+        graded = result.grade is not None
+        action = Action.DECIDE_GRADED if graded else Action.DECIDE_NOT_GRADED
+        before, after = app["status"], transition(app["status"], action)
+        at = iso(now)
+        notice_id = new_id() if graded else None
+        updated = {
+            **app,
+            "status": after.value,
+            "grade": result.grade,
+            "total": result.total,
+            "explanation": result.explanation,
+            "notice_id": notice_id,
+            "decided_at": at,
+            "updated_at": at,
+            "history": _history(app, at, caller.sub, action.value, after.value, note=f"total {result.total}"),
+        }
+        panel_record = {**record, "status": "closed", "closed_at": at}
+        panel_version = panel_record.pop("version")
+        extra = [
+            dal.tx_put(
+                dal.panel_key(application_id, round_),
+                "panel",
+                panel_record,
+                name="panel",
+                expected_version=panel_version,
+            )
+        ]
+        if notice_id:
+            extra.append(_grading_notice(notice_id, app, result.grade, result.total, now))
+        _commit(
+            dossier,
+            caller,
+            now,
+            action="application.decided",
+            audit_data={
+                "round": round_,
+                "grade": result.grade,
+                "total": str(result.total),
+                "scheme_version": scheme.version,
+                "notice_id": notice_id,
+                "cards": {m: int(cards[m]["revision"]) for m in record["members"]},
+            },
+            application=updated,
+            provider_updates={"last_evaluation_experts": record["members"]},
+            extra=extra,
+            slot="release" if releases_slot(before, after) else None,
+        )
+        return DecisionView(
+            application_id=application_id,
+            status=after,
+            grade=result.grade,
+            total=str(result.total),
+            notice_id=notice_id,
+            explanation=result.explanation,
+        )
+
+    result: DecisionView = _retrying(step)
+    return result
+
+
+def _grading_notice(notice_id: str, app: dict[str, Any], grade: int | None, total: Decimal, now: datetime) -> dict:
+    """The 公示 record; the notices pipeline renders it from the table's stream."""
+    at = iso(now)
+    notice = {
+        "notice_id": notice_id,
+        "kind": "grading",
+        "status": "open",
+        "published_at": at,
+        "window_opens_at": at,
+        "window_closes_at": iso(now + timedelta(days=settings().notice_window_days)),
+        "entries": [
+            {
+                "application_id": app["application_id"],
+                "provider_name": app["provider"]["name"],
+                "credit_code": app["credit_code"],
+                "category": app["provider"]["category"],
+                "grade": grade,
+                "total": str(total),
+                "scheme_version": app.get("scheme_version"),
+            }
+        ],
+    }
+    return dal.tx_put(
+        dal.notice_key(notice_id), "notice", notice, name="notice", new=True, indexes=dal.notice_indexes(notice)
+    )
