@@ -45,6 +45,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -143,8 +144,20 @@ def _ser(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
 
 
+def _plain(value: Any) -> Any:
+    """Whole numbers come back from DynamoDB as Decimal('2'); give them back as ints. Fractional numbers stay
+    Decimal, and totals are stored as strings so their two places survive."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _deser(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
 
 
 def _strip(item: dict[str, Any]) -> dict[str, Any]:

@@ -526,7 +526,7 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
             **app,
             "status": after.value,
             "grade": result.grade,
-            "total": result.total,
+            "total": str(result.total),  # a string keeps its two places through DynamoDB
             "explanation": result.explanation,
             "notice_id": notice_id,
             "decided_at": at,
