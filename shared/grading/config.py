@@ -19,6 +19,8 @@ class Settings(BaseModel):
     upload_url_seconds: int = Field(default=900, alias="UPLOAD_URL_SECONDS")
     return_deadline_days: int = Field(default=15, alias="RETURN_DEADLINE_DAYS")
     qualification_min_days: int = Field(default=30, alias="QUALIFICATION_MIN_DAYS")
+    certificate_valid_days: int = Field(default=365, alias="CERTIFICATE_VALID_DAYS")
+    public_base_url: str = Field(default="http://127.0.0.1:3000", alias="PUBLIC_BASE_URL")
     notice_window_days: int = Field(default=7, alias="NOTICE_WINDOW_DAYS")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS")
 

@@ -15,6 +15,12 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 9 | the current evaluation scheme / a version | GetItem SCHEME / CURRENT, SCHEME / VERSION#<version>        | table |
 | 10| public notices, newest first              | Query GSI1PK=NOTICES, GSI1SK desc (<published>#<id>)        | GSI1  |
 | 11| one notice                                | GetItem NOTICE#<id> / NOTICE                                | table |
+| 12| an objection; a notice's objections       | GetItem OBJECTION#<id>; Query GSI2PK=NOTICE#<id>            | table, GSI2 |
+| 13| a certificate by number                   | GetItem CERT#<number> / CERTIFICATE                         | table |
+| 14| what is due by a moment (sparse)          | Query DUE_PK=DUE#<kind>, DUE_SK <= <when>                   | Due   |
+
+Due kinds (present only while there is something to do, removed in the transaction that does it):
+`DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until).
 
 Items:
 
@@ -31,7 +37,9 @@ Items:
 | pool membership        | POOL#<category>  | EXPERT#<id>           |                               |                             |
 | scheme version         | SCHEME           | VERSION#<version>     |                               |                             |
 | current scheme (copy)  | SCHEME           | CURRENT               |                               |                             |
-| notice                 | NOTICE#<id>      | NOTICE                | NOTICES / <published>#<id>    |                             |
+| notice                 | NOTICE#<id>      | NOTICE                | NOTICES / <published>#<id>    | (Due: DUE#NOTICE_CLOSE)     |
+| objection              | OBJECTION#<id>   | OBJECTION             |                               | NOTICE#<notice id> / <filed>#<id> |
+| certificate            | CERT#<number>    | CERTIFICATE           |                               | (Due: DUE#CERT_EXPIRY)      |
 
 Concurrency: every change to a provider or its applications is one transaction that appends the provider's next
 audit entry, conditional on the provider's `audit_seq` being the one read (optimistic lock), and on the
@@ -62,7 +70,7 @@ if TYPE_CHECKING:
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_KEY_ATTRS = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "type")
+_KEY_ATTRS = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "DUE_PK", "DUE_SK", "type")
 
 
 @cache
@@ -125,7 +133,31 @@ def notice_key(notice_id: str) -> dict[str, str]:
 
 
 def notice_indexes(notice: dict[str, Any]) -> dict[str, str]:
-    return {"GSI1PK": "NOTICES", "GSI1SK": f"{notice['published_at']}#{notice['notice_id']}"}
+    indexes = {"GSI1PK": "NOTICES", "GSI1SK": f"{notice['published_at']}#{notice['notice_id']}"}
+    if notice.get("status") == "open":
+        indexes |= {"DUE_PK": "DUE#NOTICE_CLOSE", "DUE_SK": f"{notice['window_closes_at']}#{notice['notice_id']}"}
+    return indexes
+
+
+def objection_key(objection_id: str) -> dict[str, str]:
+    return {"PK": f"OBJECTION#{objection_id}", "SK": "OBJECTION"}
+
+
+def objection_indexes(objection: dict[str, Any]) -> dict[str, str]:
+    return {
+        "GSI2PK": f"NOTICE#{objection['notice_id']}",
+        "GSI2SK": f"{objection['filed_at']}#{objection['objection_id']}",
+    }
+
+
+def certificate_key(number: str) -> dict[str, str]:
+    return {"PK": f"CERT#{number}", "SK": "CERTIFICATE"}
+
+
+def certificate_indexes(certificate: dict[str, Any]) -> dict[str, str]:
+    if certificate.get("status") != "valid":
+        return {}
+    return {"DUE_PK": "DUE#CERT_EXPIRY", "DUE_SK": f"{certificate['valid_until']}#{certificate['number']}"}
 
 
 def _application_indexes(app: dict[str, Any]) -> dict[str, str]:
@@ -560,6 +592,72 @@ def query_partition(pk: str) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def get_many(keys: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """BatchGetItem (<= 100 keys) in one round trip, retrying unprocessed keys; keyed by (PK, SK)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    request: dict[str, Any] = {table_name(): {"Keys": [_ser(k) for k in keys], "ConsistentRead": True}}
+    while request:
+        response = client().batch_get_item(RequestItems=request)
+        for raw in response["Responses"].get(table_name(), []):
+            item = _deser(raw)
+            found[(item["PK"], item["SK"])] = _versioned(_strip(item))
+        request = dict(response.get("UnprocessedKeys") or {})
+    return found
+
+
+def due(kind: str, until: str, limit: int = 100, token: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """Pattern 14: a page of what is due by `until` (inclusive), oldest first. Reads only what is due."""
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "Due",
+        "KeyConditionExpression": "DUE_PK = :pk AND DUE_SK <= :until",
+        "ExpressionAttributeValues": {":pk": {"S": f"DUE#{kind}"}, ":until": {"S": until + "\uffff"}},
+        "Limit": limit,
+    }
+    start = decode_token(token, index_pk="DUE_PK", expected_pk=f"DUE#{kind}")
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    page = client().query(**kwargs)
+    return [_versioned(_strip(_deser(i))) for i in page.get("Items", [])], encode_token(page.get("LastEvaluatedKey"))
+
+
+def objections_of_notice(notice_id: str) -> list[dict[str, Any]]:
+    """Pattern 12, every objection filed against one notice."""
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"NOTICE#{notice_id}"}},
+    }
+    while True:
+        page = client().query(**kwargs)
+        items.extend(_versioned(_strip(_deser(i))) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def set_once(key: dict[str, str], attrs: dict[str, Any], guard: str) -> bool:
+    """Set `attrs` unless `guard` is already set (a rendered artifact's record); False when it already was."""
+    names = {f"#a{i}": k for i, k in enumerate(attrs)}
+    values = {f":v{i}": _serializer.serialize(v) for i, v in enumerate(attrs.values())}
+    try:
+        client().update_item(
+            TableName=table_name(),
+            Key=_ser(key),
+            UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attrs))),
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(#guard)",
+            ExpressionAttributeNames={**names, "#guard": guard},
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def notices_page(limit: int, token: str | None) -> tuple[list[dict], str | None]:

@@ -58,13 +58,70 @@ def _application_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list
                 },
             )
         ]
+    if before == "evaluating" and after in ("in_notice", "not_graded"):
+        return [
+            DomainEvent(
+                "GradeDecided",
+                {
+                    **base,
+                    "grade": new.get("grade"),
+                    "total": new.get("total"),
+                    "notice_id": new.get("notice_id"),
+                    "scheme_version": new.get("scheme_version"),
+                },
+            )
+        ]
     return []
+
+
+def _notice_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    if new.get("artifacts") and not (old or {}).get("artifacts"):
+        return [
+            DomainEvent(
+                "NoticePublished",
+                {
+                    "notice_id": new["notice_id"],
+                    "kind": new["kind"],
+                    "credit_codes": [e["credit_code"] for e in new.get("entries", [])],
+                    "window_closes_at": new.get("window_closes_at"),
+                    "html_sha256": new["artifacts"].get("html_sha256"),
+                    "event_id": f"notice:{new['notice_id']}:published",
+                },
+            )
+        ]
+    return []
+
+
+def _certificate_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    base = {
+        "number": new["number"],
+        "credit_code": new["credit_code"],
+        "grade": new.get("grade"),
+        "issued_on": new.get("issued_on"),
+        "valid_until": new.get("valid_until"),
+    }
+    found: list[DomainEvent] = []
+    if new.get("pdf_sha256") and not (old or {}).get("pdf_sha256"):
+        found.append(
+            DomainEvent(
+                "CertificateIssued",
+                {**base, "pdf_sha256": new["pdf_sha256"], "event_id": f"certificate:{new['number']}:issued"},
+            )
+        )
+    if new.get("status") == "revoked" and (old or {}).get("status") != "revoked":
+        found.append(DomainEvent("CertificateRevoked", {**base, "event_id": f"certificate:{new['number']}:revoked"}))
+    return found
 
 
 def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[DomainEvent]:
     """The domain events that one item change means (an empty list for most changes)."""
     if new is None:
         return []
-    if new.get("type") == "application":
+    kind = new.get("type")
+    if kind == "application":
         return _application_events(old, new)
+    if kind == "notice":
+        return _notice_events(old, new)
+    if kind == "certificate":
+        return _certificate_events(old, new)
     return []

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -255,3 +255,76 @@ class DecisionView(BaseModel):
     total: str = Field(description="weighted total, exact, two decimals")
     notice_id: str | None
     explanation: dict[str, Any]
+
+
+# --- notices, objections, certificates (lifecycle steps 5-6) -----------------------------------------------
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_token: str | None = None
+
+
+class NoticeEntry(BaseModel):
+    application_id: str | None = None
+    provider_name: str
+    credit_code: str
+    category: str | None = None
+    grade: int | None = None
+    total: str | None = None
+    note: str | None = None
+    scheme_version: str | None = None
+
+
+class NoticeView(BaseModel):
+    notice_id: str
+    kind: Literal["grading", "elimination", "regrading"]
+    status: Literal["open", "closed"]
+    entries: list[NoticeEntry]
+    published_at: str
+    window_opens_at: str | None = None
+    window_closes_at: str | None = None
+    html_url: str = Field(description="the page for people (HTML), served by the API from the private bucket")
+    html_sha256: str | None = Field(default=None, description="SHA-256 of the published HTML; null until rendered")
+
+
+class ObjectionIn(Strict):
+    application_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,64}$")]
+    reason: Text2000
+
+
+class ObjectionView(BaseModel):
+    objection_id: str
+    notice_id: str
+    application_id: str
+    credit_code: str
+    reason: str
+    filed_at: str
+    status: Literal["open", "upheld", "dismissed"]
+    outcome: Literal["reevaluate", "reject"] | None = None
+    note: str | None = None
+    resolved_at: str | None = None
+
+
+class ResolutionIn(Strict):
+    decision: Literal["upheld", "dismissed"]
+    note: Text2000
+    outcome: Literal["reevaluate", "reject"] | None = Field(
+        default=None, description="for an upheld objection: back to evaluation (a new panel) or reject"
+    )
+
+
+class CertificateView(BaseModel):
+    number: str
+    status: Literal["valid", "expired", "superseded", "revoked"]
+    grade: int
+    provider_name: str
+    credit_code: str
+    category: str
+    issued_on: date
+    valid_until: date
+    scheme_version: str
+    pdf_sha256: str | None = Field(description="SHA-256 of the certificate PDF in S3; null while it renders")
+    pdf_url: str | None = None

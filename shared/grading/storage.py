@@ -109,3 +109,33 @@ def inspect(key: str, expected_content_type: str) -> StoredObject:
     if not head_bytes.startswith(MAGIC[expected_content_type]):
         return refuse(f"is not a {expected_content_type} file")
     return found
+
+
+def put_artifact(key: str, body: bytes, content_type: str) -> str:
+    """Store a rendered artifact under its idempotent key; returns its SHA-256 (re-rendering gives the same)."""
+    import hashlib
+
+    client().put_object(
+        Bucket=settings().bucket_name,
+        Key=key,
+        Body=body,
+        ContentType=content_type,
+        CacheControl="public, max-age=300",
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+def read_bytes(key: str) -> bytes:
+    body: bytes = client().get_object(Bucket=settings().bucket_name, Key=key)["Body"].read()
+    return body
+
+
+def read_text(key: str) -> str:
+    return read_bytes(key).decode("utf-8")
+
+
+def presigned_get(key: str, seconds: int = 300) -> str:
+    url: str = client().generate_presigned_url(
+        "get_object", Params={"Bucket": settings().bucket_name, "Key": key}, ExpiresIn=seconds
+    )
+    return url

@@ -167,3 +167,22 @@ def register_experts(api: Api, count: int, category: str = "it_services", **extr
         reply = api.call("POST", "/v1/experts", body, who=ADMIN)
         assert reply.status == 201, reply.body
     return ids
+
+
+def in_notice_application(api: Api, credit_code: str = CREDIT_CODE, score: int = 90) -> tuple[str, str]:
+    """An application decided with grade and a public notice open: (application_id, notice_id)."""
+    from grading import dal
+
+    if not dal.query_partition("POOL#it_services"):
+        register_experts(api, 6)
+    app_id = evaluating_application(api, credit_code)
+    drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
+    assert drawn.status == 201, drawn.body
+    keys = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
+    for member in drawn.body["panel"]:
+        card = {"scores": {k: score for k in keys}, "comment": "良好"}
+        reply = api.call("PUT", f"/v1/applications/{app_id}/scorecards/{member}", card, who=(member, "experts"))
+        assert reply.status == 200, reply.body
+    decided = api.call("POST", f"/v1/applications/{app_id}/decision", who=ADMIN)
+    assert decided.status == 200 and decided.body["notice_id"], decided.body
+    return app_id, decided.body["notice_id"]

@@ -1,5 +1,5 @@
 """One Powertools Router per resource; each API function includes the routers it serves."""
 
-from grading.routes import applications, evaluation
+from grading.routes import applications, evaluation, notices
 
-ALL_ROUTERS = [applications.router, evaluation.router]
+ALL_ROUTERS = [applications.router, evaluation.router, notices.router]

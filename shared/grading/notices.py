@@ -1,0 +1,293 @@
+"""Public notices (公示), objections (异议) and certificates (证书): lifecycle steps 5-6.
+
+A grading decision writes the notice record (evaluation.py); the artifacts function renders it; the public reads
+it here. While the window is open anyone signed in may object; a reviewer upholds (the application goes back to
+evaluation, or is rejected) or dismisses. The daily sweep (sweep.py) issues the certificate when the window
+closes clean. Certificate numbers: `SG-<year>-<credit code>-<NN>`, NN the provider's certificate count, kept on
+the provider record under its optimistic lock: unique because credit codes are.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from grading import dal, storage
+from grading.audit import next_entry
+from grading.clock import iso, local_date
+from grading.errors import Conflict, InvalidInput, NotFound
+from grading.identity import Caller, Role
+from grading.ids import new_id
+from grading.lifecycle import Action, Status, releases_slot, transition
+from grading.models import CertificateView, NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
+
+_ATTEMPTS = 3
+
+
+def _busy() -> Conflict:
+    return Conflict("the records changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
+
+
+# --- notices -------------------------------------------------------------------------------------------------
+
+
+def notice_view(notice: dict[str, Any]) -> NoticeView:
+    return NoticeView(
+        notice_id=notice["notice_id"],
+        kind=notice["kind"],
+        status=notice["status"],
+        entries=notice["entries"],
+        published_at=notice["published_at"],
+        window_opens_at=notice.get("window_opens_at"),
+        window_closes_at=notice.get("window_closes_at"),
+        html_url=f"/v1/notices/{notice['notice_id']}/html",
+        html_sha256=(notice.get("artifacts") or {}).get("html_sha256"),
+    )
+
+
+def get_notice(notice_id: str) -> NoticeView:
+    notice = dal.get_item(dal.notice_key(notice_id))
+    if notice is None:
+        raise NotFound(f"notice {notice_id} not found")
+    return notice_view(notice)
+
+
+def list_notices(limit: int, token: str | None) -> Page[NoticeView]:
+    items, next_token = dal.notices_page(limit, token)
+    return Page[NoticeView](items=[notice_view(n) for n in items], next_token=next_token)
+
+
+def notice_html(notice_id: str) -> str:
+    notice = dal.get_item(dal.notice_key(notice_id))
+    if notice is None:
+        raise NotFound(f"notice {notice_id} not found")
+    artifacts = notice.get("artifacts")
+    if not artifacts:
+        raise Conflict("the notice is being published; its page is not rendered yet", code="NOT_YET_RENDERED")
+    return storage.read_text(artifacts["html_key"])
+
+
+# --- objections ---------------------------------------------------------------------------------------------
+
+
+def objection_view(objection: dict[str, Any]) -> ObjectionView:
+    return ObjectionView.model_validate(objection)
+
+
+def file_objection(caller: Caller, notice_id: str, body: ObjectionIn, now: datetime) -> ObjectionView:
+    for _ in range(_ATTEMPTS):
+        notice = dal.get_item(dal.notice_key(notice_id))
+        if notice is None:
+            raise NotFound(f"notice {notice_id} not found")
+        if notice["status"] != "open" or iso(now) >= notice["window_closes_at"]:
+            raise Conflict(
+                f"the objection window of notice {notice_id} closed at {notice['window_closes_at']}",
+                code="WINDOW_CLOSED",
+            )
+        entry = next((e for e in notice["entries"] if e.get("application_id") == body.application_id), None)
+        if entry is None:
+            raise InvalidInput.field("application_id", "is not an entry of this notice")
+        app_key, provider_key = dal.application_key(body.application_id), dal.provider_key(entry["credit_code"])
+        found = dal.get_many([app_key, provider_key])
+        app = found.get((app_key["PK"], app_key["SK"]))
+        provider = found.get((provider_key["PK"], provider_key["SK"]))
+        if app is None or provider is None or app["status"] != Status.IN_NOTICE.value:
+            raise Conflict("this application is no longer in its public notice", code="INVALID_STATE")
+        at = iso(now)
+        objection = {
+            "objection_id": new_id(),
+            "notice_id": notice_id,
+            "application_id": body.application_id,
+            "credit_code": entry["credit_code"],
+            "reason": body.reason,
+            "filed_by": caller.sub,
+            "filed_at": at,
+            "status": "open",
+        }
+        audit = next_entry(
+            prev_seq=int(provider["audit_seq"]),
+            prev_hash=provider.get("audit_head"),
+            at=at,
+            actor=caller.sub,
+            action="objection.filed",
+            credit_code=entry["credit_code"],
+            data={
+                "application_id": body.application_id,
+                "notice_id": notice_id,
+                "objection_id": objection["objection_id"],
+            },
+        )
+        try:
+            dal.commit(
+                dal.Change(
+                    entry["credit_code"],
+                    {**provider, "updated_at": at},
+                    int(provider["audit_seq"]),
+                    audit,
+                    extra=[
+                        dal.tx_put(
+                            dal.objection_key(objection["objection_id"]),
+                            "objection",
+                            objection,
+                            name="objection",
+                            new=True,
+                            indexes=dal.objection_indexes(objection),
+                        ),
+                        dal.tx_check(
+                            dal.application_key(body.application_id),
+                            "#s = :in_notice",
+                            {":in_notice": Status.IN_NOTICE.value},
+                            name="application",
+                            names={"#s": "status"},
+                        ),
+                    ],
+                )
+            )
+        except dal.TransactionConflict:
+            continue
+        return objection_view(objection)
+    raise _busy()
+
+
+def get_objection(caller: Caller, objection_id: str) -> ObjectionView:
+    objection = dal.get_item(dal.objection_key(objection_id))
+    if objection is None or not (caller.is_staff or objection["filed_by"] == caller.sub):
+        raise NotFound(f"objection {objection_id} not found")
+    return objection_view(objection)
+
+
+def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now: datetime) -> ObjectionView:
+    """Upheld: the application goes back to evaluation (a new panel) or is rejected, as the reviewer chooses."""
+    caller.require(Role.REVIEWER)
+    if body.decision == "upheld" and body.outcome is None:
+        raise InvalidInput.field("outcome", "an upheld objection needs an outcome: reevaluate or reject")
+    if body.decision == "dismissed" and body.outcome is not None:
+        raise InvalidInput.field("outcome", "only an upheld objection has an outcome")
+    for _ in range(_ATTEMPTS):
+        objection = dal.get_item(dal.objection_key(objection_id))
+        if objection is None:
+            raise NotFound(f"objection {objection_id} not found")
+        if objection["status"] != "open":
+            raise Conflict(f"objection {objection_id} was already {objection['status']}", code="ALREADY_RESOLVED")
+        dossier = dal.get_dossier(objection["application_id"])
+        app = dossier.application
+        provider = dal.get_provider(objection["credit_code"])
+        assert app is not None and provider is not None
+        at = iso(now)
+        resolved = {
+            **objection,
+            "status": body.decision,
+            "outcome": body.outcome,
+            "note": body.note,
+            "resolved_by": caller.sub,
+            "resolved_at": at,
+        }
+        version = resolved.pop("version")
+        extra = [
+            dal.tx_put(
+                dal.objection_key(objection_id),
+                "objection",
+                resolved,
+                name="objection",
+                expected_version=version,
+                indexes=dal.objection_indexes(resolved),
+            )
+        ]
+        application = None
+        slot = None
+        if body.decision == "upheld":
+            action = Action.OBJECTION_REEVALUATE if body.outcome == "reevaluate" else Action.OBJECTION_REJECT
+            after = transition(app["status"], action)
+            previous = {k: app.get(k) for k in ("grade", "total", "explanation", "notice_id", "decided_at")}
+            application = {
+                **app,
+                "status": after.value,
+                "grade": None,
+                "total": None,
+                "explanation": None,
+                "notice_id": None,
+                "previous_decisions": [*app.get("previous_decisions", []), {**previous, "objection_id": objection_id}],
+                "updated_at": at,
+                "history": [
+                    *app["history"],
+                    {
+                        "at": at,
+                        "actor": caller.sub,
+                        "action": action.value,
+                        "from_status": app["status"],
+                        "to_status": after.value,
+                        "note": body.note,
+                        "reasons": [objection["reason"]],
+                    },
+                ],
+            }
+            slot = "release" if releases_slot(app["status"], after) else None
+        audit = next_entry(
+            prev_seq=int(provider["audit_seq"]),
+            prev_hash=provider.get("audit_head"),
+            at=at,
+            actor=caller.sub,
+            action=f"objection.{body.decision}",
+            credit_code=objection["credit_code"],
+            data={"objection_id": objection_id, "application_id": app["application_id"], "outcome": body.outcome},
+        )
+        try:
+            dal.commit(
+                dal.Change(
+                    objection["credit_code"],
+                    {**provider, "updated_at": at},
+                    int(provider["audit_seq"]),
+                    audit,
+                    application=application,
+                    expected_version=app["version"] if application else None,
+                    slot=slot,
+                    extra=extra,
+                )
+            )
+        except dal.TransactionConflict:
+            continue
+        return objection_view(resolved)
+    raise _busy()
+
+
+# --- certificates --------------------------------------------------------------------------------------------
+
+
+def certificate_number(year: int, credit_code: str, seq: int) -> str:
+    return f"SG-{year}-{credit_code}-{seq:02d}"
+
+
+def certificate_status(certificate: dict[str, Any], today: date) -> str:
+    """Stored status, except that a valid certificate past its date reads as expired even before the sweep."""
+    status = str(certificate["status"])
+    if status == "valid" and date.fromisoformat(certificate["valid_until"]) < today:
+        return "expired"
+    return status
+
+
+def get_certificate(number: str, now: datetime) -> CertificateView:
+    certificate = dal.get_item(dal.certificate_key(number))
+    if certificate is None:
+        raise NotFound(f"no certificate {number}")
+    return CertificateView(
+        number=certificate["number"],
+        status=certificate_status(certificate, local_date(now)),  # type: ignore[arg-type]
+        grade=int(certificate["grade"]),
+        provider_name=certificate["provider_name"],
+        credit_code=certificate["credit_code"],
+        category=certificate["category"],
+        issued_on=certificate["issued_on"],
+        valid_until=certificate["valid_until"],
+        scheme_version=certificate["scheme_version"],
+        pdf_sha256=certificate.get("pdf_sha256"),
+        pdf_url=f"/v1/certificates/{number}/pdf" if certificate.get("pdf_key") else None,
+    )
+
+
+def certificate_pdf_url(number: str) -> str:
+    certificate = dal.get_item(dal.certificate_key(number))
+    if certificate is None:
+        raise NotFound(f"no certificate {number}")
+    if not certificate.get("pdf_key"):
+        raise Conflict("the certificate PDF is being rendered", code="NOT_YET_RENDERED")
+    return storage.presigned_get(certificate["pdf_key"], seconds=300)

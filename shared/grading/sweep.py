@@ -1,0 +1,239 @@
+"""The daily sweep: what is due by "now" (taken from the schedule event, so any day can be replayed).
+
+It reads only what is due, through the sparse Due index, page by page; each item is its own transaction, so
+one failure does not stop the others and re-running the same day finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from grading import dal
+from grading.audit import next_entry
+from grading.clock import iso, local_date
+from grading.config import settings
+from grading.lifecycle import Action, Status, releases_slot, transition
+from grading.notices import certificate_number
+from grading.observability import logger
+
+
+@dataclass
+class SweepReport:
+    now: str
+    notices_closed: int = 0
+    certificates_issued: int = 0
+    certificates_expired: int = 0
+    waiting_on_objections: int = 0
+    items_read: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _pages(kind: str, until: str, report: SweepReport) -> Any:
+    token: str | None = None
+    while True:
+        items, token = dal.due(kind, until, limit=100, token=token)
+        report.items_read += len(items)
+        yield from items
+        if not token:
+            return
+
+
+def run(now: datetime) -> SweepReport:
+    report = SweepReport(now=iso(now))
+    for notice in _pages("NOTICE_CLOSE", iso(now), report):
+        try:
+            close_notice(notice, now, report)
+        except Exception as exc:  # one notice's failure must not stop the others; reported and retried
+            logger.exception("closing notice failed", notice_id=notice.get("notice_id"))
+            report.failures.append({"item": f"notice {notice.get('notice_id')}", "error": repr(exc)})
+    yesterday = (local_date(now) - timedelta(days=1)).isoformat()
+    for certificate in _pages("CERT_EXPIRY", yesterday, report):
+        try:
+            expire_certificate(certificate, now)
+            report.certificates_expired += 1
+        except dal.TransactionConflict:
+            pass  # changed under us (renewed or revoked): no longer ours to expire
+        except Exception as exc:
+            logger.exception("expiring certificate failed", number=certificate.get("number"))
+            report.failures.append({"item": f"certificate {certificate.get('number')}", "error": repr(exc)})
+    return report
+
+
+def close_notice(notice: dict[str, Any], now: datetime, report: SweepReport) -> None:
+    """Certify each entry whose window closed clean; close the notice once no entry waits on an objection."""
+    objections = dal.objections_of_notice(notice["notice_id"]) if notice["kind"] == "grading" else []
+    waiting = False
+    for entry in notice["entries"]:
+        application_id = entry.get("application_id")
+        if not application_id:
+            continue
+        if any(o["application_id"] == application_id and o["status"] == "open" for o in objections):
+            waiting = True
+            report.waiting_on_objections += 1
+            continue
+        if certify(application_id, notice["notice_id"], now):
+            report.certificates_issued += 1
+    if waiting:
+        return
+    closed = {**notice, "status": "closed", "closed_at": iso(now)}
+    version = closed.pop("version")
+    dal.write(
+        dal.tx_put(
+            dal.notice_key(notice["notice_id"]),
+            "notice",
+            closed,
+            name="notice",
+            expected_version=version,
+            indexes=dal.notice_indexes(closed),
+        )
+    )
+    report.notices_closed += 1
+
+
+def certify(application_id: str, notice_id: str, now: datetime) -> bool:
+    """Issue the certificate (证书) of an application whose notice closed without objection; False if not ours."""
+    for _ in range(3):
+        dossier = dal.get_dossier(application_id)
+        app = dossier.application
+        if app is None or app["status"] != Status.IN_NOTICE.value or app.get("notice_id") != notice_id:
+            return False  # already certified, or sent back by an upheld objection
+        provider = dal.get_provider(app["credit_code"])
+        assert provider is not None
+        today = local_date(now)
+        at = iso(now)
+        seq = int(provider.get("certificate_seq") or 0) + 1
+        number = certificate_number(today.year, app["credit_code"], seq)
+        certificate = {
+            "number": number,
+            "application_id": application_id,
+            "credit_code": app["credit_code"],
+            "provider_name": app["provider"]["name"],
+            "category": app["provider"]["category"],
+            "grade": int(app["grade"]),
+            "total": app.get("total"),
+            "scheme_version": app.get("scheme_version") or "v1",
+            "issued_on": today.isoformat(),
+            "valid_until": (today + timedelta(days=settings().certificate_valid_days)).isoformat(),
+            "status": "valid",
+            "issued_at": at,
+        }
+        extra = [
+            dal.tx_put(
+                dal.certificate_key(number),
+                "certificate",
+                certificate,
+                name="certificate",
+                new=True,
+                indexes=dal.certificate_indexes(certificate),
+            )
+        ]
+        old_number = (provider.get("certificate") or {}).get("number")
+        if old_number:
+            old = dal.get_item(dal.certificate_key(old_number))
+            if old and old["status"] == "valid":
+                superseded = {**old, "status": "superseded", "superseded_by": number, "superseded_at": at}
+                old_version = superseded.pop("version")
+                extra.append(
+                    dal.tx_put(
+                        dal.certificate_key(old_number),
+                        "certificate",
+                        superseded,
+                        name="old-certificate",
+                        expected_version=old_version,
+                    )
+                )
+        after = transition(app["status"], Action.CERTIFY)
+        updated = {
+            **app,
+            "status": after.value,
+            "certificate_number": number,
+            "updated_at": at,
+            "history": [
+                *app["history"],
+                {
+                    "at": at,
+                    "actor": "daily-sweep",
+                    "action": "certify",
+                    "from_status": app["status"],
+                    "to_status": after.value,
+                },
+            ],
+        }
+        audit = next_entry(
+            prev_seq=int(provider["audit_seq"]),
+            prev_hash=provider.get("audit_head"),
+            at=at,
+            actor="daily-sweep",
+            action="certificate.issued",
+            credit_code=app["credit_code"],
+            data={
+                "application_id": application_id,
+                "number": number,
+                "grade": certificate["grade"],
+                "superseded": old_number,
+            },
+        )
+        provider_after = {
+            **provider,
+            "grade": certificate["grade"],
+            "category": certificate["category"],
+            "certificate": {"number": number, "valid_until": certificate["valid_until"]},
+            "certificate_seq": seq,
+            "updated_at": at,
+        }
+        try:
+            dal.commit(
+                dal.Change(
+                    app["credit_code"],
+                    provider_after,
+                    int(provider["audit_seq"]),
+                    audit,
+                    application=updated,
+                    expected_version=app["version"],
+                    slot="release" if releases_slot(app["status"], after) else None,
+                    extra=extra,
+                )
+            )
+        except dal.TransactionConflict:
+            continue
+        return True
+    raise dal.TransactionConflict(["retries exhausted"])
+
+
+def expire_certificate(certificate: dict[str, Any], now: datetime) -> None:
+    provider = dal.get_provider(certificate["credit_code"])
+    assert provider is not None
+    at = iso(now)
+    expired = {**certificate, "status": "expired", "expired_at": at}
+    version = expired.pop("version")
+    audit = next_entry(
+        prev_seq=int(provider["audit_seq"]),
+        prev_hash=provider.get("audit_head"),
+        at=at,
+        actor="daily-sweep",
+        action="certificate.expired",
+        credit_code=certificate["credit_code"],
+        data={"number": certificate["number"], "valid_until": certificate["valid_until"]},
+    )
+    dal.commit(
+        dal.Change(
+            certificate["credit_code"],
+            {**provider, "updated_at": at},
+            int(provider["audit_seq"]),
+            audit,
+            extra=[
+                dal.tx_put(
+                    dal.certificate_key(certificate["number"]),
+                    "certificate",
+                    expired,
+                    name="certificate",
+                    expected_version=version,
+                )
+            ],
+        )
+    )
