@@ -116,6 +116,7 @@ def submit(caller: Caller, body: ApplicationIn, now: datetime) -> dict[str, Any]
             "name": body.provider.name,
             "category": body.provider.category,
             "region": body.provider.region,
+            "owner_sub": caller.sub,  # the provider user who answers rectification orders
             "updated_at": at,
         }
         audit = next_entry(

@@ -18,9 +18,14 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 12| an objection; a notice's objections       | GetItem OBJECTION#<id>; Query GSI2PK=NOTICE#<id>            | table, GSI2 |
 | 13| a certificate by number                   | GetItem CERT#<number> / CERTIFICATE                         | table |
 | 14| what is due by a moment (sparse)          | Query DUE_PK=DUE#<kind>, DUE_SK <= <when>                   | Due   |
+| 15| a provider's assessment of a period       | GetItem PROVIDER#<cc> / ASSESSMENT#<period>                 | table |
+| 16| a provider's assessments, in period order | Query PK=PROVIDER#<cc>, SK begins_with ASSESSMENT#          | table |
+| 17| a rectification order                     | GetItem RECT#<id> / RECTIFICATION                           | table |
 
 Due kinds (present only while there is something to do, removed in the transaction that does it):
-`DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until).
+`DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until),
+`DUE#ELIMINATION` (providers at the consecutive-failure limit, by when they reached it), `DUE#RECT_DEADLINE`
+(rectification orders waiting on the provider, by deadline).
 
 Items:
 
@@ -40,6 +45,8 @@ Items:
 | notice                 | NOTICE#<id>      | NOTICE                | NOTICES / <published>#<id>    | (Due: DUE#NOTICE_CLOSE)     |
 | objection              | OBJECTION#<id>   | OBJECTION             |                               | NOTICE#<notice id> / <filed>#<id> |
 | certificate            | CERT#<number>    | CERTIFICATE           |                               | (Due: DUE#CERT_EXPIRY)      |
+| assessment             | PROVIDER#<cc>    | ASSESSMENT#<period>   |                               |                             |
+| rectification order    | RECT#<id>        | RECTIFICATION         |                               | (Due: DUE#RECT_DEADLINE)    |
 
 Concurrency: every change to a provider or its applications is one transaction that appends the provider's next
 audit entry, conditional on the provider's `audit_seq` being the one read (optimistic lock), and on the
@@ -137,6 +144,35 @@ def notice_indexes(notice: dict[str, Any]) -> dict[str, str]:
     if notice.get("status") == "open":
         indexes |= {"DUE_PK": "DUE#NOTICE_CLOSE", "DUE_SK": f"{notice['window_closes_at']}#{notice['notice_id']}"}
     return indexes
+
+
+def assessment_key(credit_code: str, period: str) -> dict[str, str]:
+    return {"PK": f"PROVIDER#{credit_code}", "SK": f"ASSESSMENT#{period}"}
+
+
+ASSESSMENT_SCHEME_KEY = {"PK": "ASSESSMENT_SCHEME", "SK": "CURRENT"}
+
+
+def rectification_key(rectification_id: str) -> dict[str, str]:
+    return {"PK": f"RECT#{rectification_id}", "SK": "RECTIFICATION"}
+
+
+def rectification_indexes(order: dict[str, Any]) -> dict[str, str]:
+    if order.get("status") not in ("open", "rejected"):
+        return {}
+    return {"DUE_PK": "DUE#RECT_DEADLINE", "DUE_SK": f"{order['deadline']}#{order['rectification_id']}"}
+
+
+def provider_indexes(provider: dict[str, Any]) -> dict[str, str]:
+    """A provider is in the Due index only while it waits to be eliminated."""
+    if not provider.get("elimination_due_at") or provider.get("status") == "eliminated":
+        return {}
+    return {"DUE_PK": "DUE#ELIMINATION", "DUE_SK": f"{provider['elimination_due_at']}#{provider['credit_code']}"}
+
+
+def assessments_of(credit_code: str) -> list[dict[str, Any]]:
+    """Pattern 16."""
+    return [i for i in query_partition(f"PROVIDER#{credit_code}", begins_with="ASSESSMENT#")]
 
 
 def objection_key(objection_id: str) -> dict[str, str]:
@@ -410,7 +446,12 @@ class Change:
 def commit(change: Change) -> None:
     """Write one Change as a single transaction; raise TransactionConflict naming the failed conditions."""
     cc = change.credit_code
-    provider = {**change.provider, "audit_seq": change.audit.seq, "audit_head": change.audit.hash}
+    provider = {
+        **change.provider,
+        "audit_seq": change.audit.seq,
+        "audit_head": change.audit.hash,
+        **provider_indexes(change.provider),
+    }
     items: list[Any] = []
     if change.expected_seq == 0:
         items.append(
@@ -526,7 +567,8 @@ def tx_put(
 ) -> dict[str, Any]:
     """A transaction Put: `new` for attribute_not_exists, `expected_version` for optimistic locking (the item's
     `version` becomes expected + 1), neither for an unconditional replace."""
-    item = {**key, "type": item_type, **(indexes or {}), **attrs}
+    clean = {k: v for k, v in attrs.items() if k not in _KEY_ATTRS}  # indexes come only from `indexes`
+    item = {**key, "type": item_type, **(indexes or {}), **clean}
     put: dict[str, Any] = {"TableName": table_name(), "_name": name}
     if new:
         put["ConditionExpression"] = "attribute_not_exists(PK)"
@@ -578,14 +620,17 @@ def get_item(key: dict[str, str]) -> dict[str, Any] | None:
     return _versioned(_strip(_deser(got))) if got else None
 
 
-def query_partition(pk: str) -> list[dict[str, Any]]:
-    """Every item of one partition (a pool of experts), paginated."""
+def query_partition(pk: str, begins_with: str | None = None) -> list[dict[str, Any]]:
+    """Every item of one partition (a pool of experts), or those whose SK begins with a prefix; paginated."""
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
         "TableName": table_name(),
         "KeyConditionExpression": "PK = :pk",
         "ExpressionAttributeValues": {":pk": {"S": pk}},
     }
+    if begins_with:
+        kwargs["KeyConditionExpression"] += " AND begins_with(SK, :prefix)"
+        kwargs["ExpressionAttributeValues"][":prefix"] = {"S": begins_with}
     while True:
         page = client().query(**kwargs)
         items.extend(_strip(_deser(i)) for i in page.get("Items", []))

@@ -113,6 +113,56 @@ def _certificate_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list
     return found
 
 
+def _provider_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    before, after = (old or {}).get("status"), new.get("status")
+    if before == after:
+        return []
+    base = {
+        "credit_code": new["credit_code"],
+        "grade": new.get("grade"),
+        "consecutive_failures": new.get("consecutive_failures"),
+        "at": new.get("updated_at"),
+    }
+    if after == "warned":
+        return [
+            DomainEvent(
+                "ProviderWarned", {**base, "event_id": f"provider:{new['credit_code']}:warned:{new.get('audit_seq')}"}
+            )
+        ]
+    if after == "eliminated":
+        return [
+            DomainEvent(
+                "ProviderEliminated",
+                {
+                    **base,
+                    "banned_until": new.get("banned_until"),
+                    "notice_id": new.get("elimination_notice_id"),
+                    "event_id": f"provider:{new['credit_code']}:eliminated:{new.get('audit_seq')}",
+                },
+            )
+        ]
+    return []
+
+
+def _assessment_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    if (old or {}).get("revision") == new.get("revision"):
+        return []
+    return [
+        DomainEvent(
+            "AssessmentRecorded",
+            {
+                "credit_code": new["credit_code"],
+                "period": new["period"],
+                "score": new.get("score"),
+                "result": new.get("result"),
+                "rectification_id": new.get("rectification_id"),
+                "revision": new.get("revision"),
+                "event_id": f"assessment:{new['credit_code']}:{new['period']}:{new.get('revision')}",
+            },
+        )
+    ]
+
+
 def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[DomainEvent]:
     """The domain events that one item change means (an empty list for most changes)."""
     if new is None:
@@ -124,4 +174,8 @@ def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[D
         return _notice_events(old, new)
     if kind == "certificate":
         return _certificate_events(old, new)
+    if kind == "provider":
+        return _provider_events(old, new)
+    if kind == "assessment":
+        return _assessment_events(old, new)
     return []

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from grading import credit_code
+from grading.assessment import Indicators
 from grading.lifecycle import Status
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -328,3 +329,62 @@ class CertificateView(BaseModel):
     scheme_version: str
     pdf_sha256: str | None = Field(description="SHA-256 of the certificate PDF in S3; null while it renders")
     pdf_url: str | None = None
+
+
+# --- assessments, rectification, providers (after grading) -------------------------------------------------
+
+
+class CorrectionIn(Strict):
+    reason: Text1000
+
+
+class AssessmentIn(Strict):
+    credit_code: CreditCodeRef
+    period: Annotated[str, StringConstraints(max_length=16)] = Field(description='"2026-Q3" (quarterly) or "2026"')
+    indicators: Indicators
+    correction: CorrectionIn | None = Field(
+        default=None, description="replace this period's assessment (audited); without it a second one is a 409"
+    )
+
+
+class AssessmentView(BaseModel):
+    credit_code: str
+    period: str
+    score: str = Field(description="weighted score, exact, two decimals")
+    result: Literal["excellent", "pass", "fail"]
+    rectification_id: str | None
+    consecutive_failures: int
+    provider_status: Literal["active", "warned", "eliminated"]
+    explanation: dict[str, Any]
+    revision: int
+
+
+class ProviderView(BaseModel):
+    credit_code: str
+    name: str
+    category: str | None = None
+    grade: int | None
+    status: Literal["active", "warned", "eliminated"]
+    consecutive_failures: int
+    banned_until: date | None
+    certificate: dict[str, str] | None
+    assessments: list[dict[str, Any]]
+
+
+class RectificationReportIn(Strict):
+    report: Text2000
+
+
+class RectificationVerificationIn(Strict):
+    decision: Literal["accepted", "rejected"]
+    note: Text1000 | None = None
+
+
+class RectificationView(BaseModel):
+    rectification_id: str
+    credit_code: str
+    period: str
+    deadline: date
+    status: Literal["open", "reported", "accepted", "rejected", "withdrawn"]
+    opened_at: str
+    reports: list[dict[str, Any]]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from grading import dal
+from grading import dal, providers
 from grading.audit import next_entry
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -25,6 +25,7 @@ class SweepReport:
     notices_closed: int = 0
     certificates_issued: int = 0
     certificates_expired: int = 0
+    providers_eliminated: int = 0
     waiting_on_objections: int = 0
     items_read: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
@@ -51,6 +52,13 @@ def run(now: datetime) -> SweepReport:
         except Exception as exc:  # one notice's failure must not stop the others; reported and retried
             logger.exception("closing notice failed", notice_id=notice.get("notice_id"))
             report.failures.append({"item": f"notice {notice.get('notice_id')}", "error": repr(exc)})
+    for provider in _pages("ELIMINATION", iso(now), report):
+        try:
+            if providers.eliminate(provider, now):
+                report.providers_eliminated += 1
+        except Exception as exc:
+            logger.exception("elimination failed", credit_code=provider.get("credit_code"))
+            report.failures.append({"item": f"provider {provider.get('credit_code')}", "error": repr(exc)})
     yesterday = (local_date(now) - timedelta(days=1)).isoformat()
     for certificate in _pages("CERT_EXPIRY", yesterday, report):
         try:

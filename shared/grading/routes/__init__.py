@@ -1,5 +1,5 @@
 """One Powertools Router per resource; each API function includes the routers it serves."""
 
-from grading.routes import applications, evaluation, notices
+from grading.routes import applications, evaluation, notices, providers
 
-ALL_ROUTERS = [applications.router, evaluation.router, notices.router]
+ALL_ROUTERS = [applications.router, evaluation.router, notices.router, providers.router]

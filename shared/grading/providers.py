@@ -1,0 +1,421 @@
+"""After grading: periodic assessments (定期考核), rectification orders (整改), the provider record, and the
+elimination (淘汰) that the daily sweep carries out.
+
+The consecutive-failure counter is recomputed from the provider's results by period (kept on the provider record)
+in the same transaction as the assessment, so a correction of an old period recomputes it too. A provider at the
+limit gets `elimination_due_at`, which puts it in the sparse Due index: the sweep reads only those.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from grading import dal
+from grading.assessment import (
+    DEFAULT_ASSESSMENT_SCHEME,
+    AssessmentScheme,
+    assess,
+    period_problem,
+    standing,
+    trailing_failures,
+)
+from grading.audit import next_entry
+from grading.clock import iso, local_date
+from grading.errors import Conflict, InvalidInput, NotFound
+from grading.identity import Caller, Role
+from grading.ids import new_id
+from grading.models import (
+    AssessmentIn,
+    AssessmentView,
+    Page,
+    ProviderView,
+    RectificationReportIn,
+    RectificationVerificationIn,
+    RectificationView,
+)
+
+_ATTEMPTS = 3
+
+
+def _busy() -> Conflict:
+    return Conflict("the provider changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
+
+
+def _audit(provider: dict[str, Any], at: str, actor: str, action: str, data: dict[str, Any]) -> Any:
+    return next_entry(
+        prev_seq=int(provider["audit_seq"]),
+        prev_hash=provider.get("audit_head"),
+        at=at,
+        actor=actor,
+        action=action,
+        credit_code=provider["credit_code"],
+        data=data,
+    )
+
+
+def _key(key: dict[str, str]) -> tuple[str, str]:
+    return key["PK"], key["SK"]
+
+
+# --- assessments --------------------------------------------------------------------------------------------
+
+
+def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> AssessmentView:
+    caller.require(Role.ADMIN)
+    cc = body.credit_code
+    for _ in range(_ATTEMPTS):
+        keys = [dal.provider_key(cc), dal.assessment_key(cc, body.period), dal.ASSESSMENT_SCHEME_KEY]
+        found = dal.get_many(keys)
+        provider = found.get(_key(keys[0]))
+        existing = found.get(_key(keys[1]))
+        stored_scheme = found.get(_key(keys[2]))
+        scheme = (
+            AssessmentScheme.model_validate(stored_scheme["scheme"]) if stored_scheme else DEFAULT_ASSESSMENT_SCHEME
+        )
+        problem = period_problem(body.period, scheme.period_kind)
+        if problem:
+            raise InvalidInput.field("period", problem)
+        if provider is None:
+            raise NotFound(f"provider {cc} not found")
+        if not provider.get("certificate") or provider.get("status") == "eliminated":
+            raise Conflict(f"provider {cc} holds no certificate to assess", code="NOT_CERTIFIED")
+        if existing and body.correction is None:
+            raise Conflict(
+                f"{cc} already has an assessment for {body.period}; send a correction with a reason to replace it",
+                code="ASSESSMENT_EXISTS",
+            )
+        if body.correction is not None and not existing:
+            raise Conflict(f"there is no assessment of {body.period} to correct", code="NOTHING_TO_CORRECT")
+        outcome = assess(scheme, body.indicators)
+        at = iso(now)
+        today = local_date(now)
+        results = {**(provider.get("assessment_results") or {}), body.period: outcome.result}
+        failures = trailing_failures(results)
+        state = standing(failures, scheme.consecutive_failure_limit)
+        status = (
+            provider["status"] if provider["status"] == "eliminated" else ("active" if state == "active" else "warned")
+        )
+        extra: list[dict[str, Any]] = []
+        rectification_id = (existing or {}).get("rectification_id")
+        if outcome.result == "fail" and not rectification_id:
+            rectification_id = new_id()
+            order: dict[str, Any] = {
+                "rectification_id": rectification_id,
+                "credit_code": cc,
+                "provider_name": provider.get("name"),
+                "owner_sub": provider.get("owner_sub"),
+                "period": body.period,
+                "deadline": (today + timedelta(days=scheme.rectification_days)).isoformat(),
+                "status": "open",
+                "opened_at": at,
+                "reports": [],
+            }
+            extra.append(
+                dal.tx_put(
+                    dal.rectification_key(rectification_id),
+                    "rectification",
+                    order,
+                    name="rectification",
+                    new=True,
+                    indexes=dal.rectification_indexes(order),
+                )
+            )
+        elif outcome.result != "fail" and rectification_id:
+            # A correction turned a fail into a pass: its rectification order no longer stands.
+            found_order = dal.get_item(dal.rectification_key(rectification_id))
+            if found_order and found_order["status"] != "accepted":
+                withdrawn = {**found_order, "status": "withdrawn", "closed_at": at}
+                extra.append(
+                    dal.tx_put(
+                        dal.rectification_key(rectification_id),
+                        "rectification",
+                        withdrawn,
+                        name="rectification",
+                        expected_version=withdrawn.pop("version"),
+                    )
+                )
+            rectification_id = None
+        revision = int((existing or {}).get("revision", 0)) + 1
+        assessment: dict[str, Any] = {
+            "credit_code": cc,
+            "period": body.period,
+            "indicators": body.indicators.model_dump(mode="json"),
+            "score": str(outcome.score),
+            "result": outcome.result,
+            "explanation": outcome.explanation,
+            "rectification_id": rectification_id,
+            "recorded_at": at,
+            "recorded_by": caller.sub,
+            "revision": revision,
+        }
+        if body.correction is not None:
+            assessment["corrections"] = [
+                *(existing or {}).get("corrections", []),
+                {
+                    "at": at,
+                    "by": caller.sub,
+                    "reason": body.correction.reason,
+                    "previous": {"score": (existing or {}).get("score"), "result": (existing or {}).get("result")},
+                },
+            ]
+        extra.append(
+            dal.tx_put(
+                dal.assessment_key(cc, body.period),
+                "assessment",
+                assessment,
+                name="assessment",
+                new=existing is None,
+                expected_version=existing["version"] if existing else None,
+            )
+        )
+        provider_after = {
+            **provider,
+            "assessment_results": results,
+            "consecutive_failures": failures,
+            "status": status,
+            "elimination_due_at": at if state == "due_for_elimination" else None,
+            "updated_at": at,
+        }
+        audit = _audit(
+            provider,
+            at,
+            caller.sub,
+            "assessment.corrected" if body.correction else "assessment.recorded",
+            {
+                "period": body.period,
+                "score": str(outcome.score),
+                "result": outcome.result,
+                "consecutive_failures": failures,
+                "rectification_id": rectification_id,
+                "reason": body.correction.reason if body.correction else None,
+            },
+        )
+        try:
+            dal.commit(dal.Change(cc, provider_after, int(provider["audit_seq"]), audit, extra=extra))
+        except dal.TransactionConflict as lost:
+            if "assessment" in lost.reasons and body.correction is None:
+                raise Conflict(f"{cc} already has an assessment for {body.period}", code="ASSESSMENT_EXISTS") from None
+            continue
+        return AssessmentView(
+            credit_code=cc,
+            period=body.period,
+            score=str(outcome.score),
+            result=outcome.result,
+            rectification_id=rectification_id,
+            consecutive_failures=failures,
+            provider_status=status,  # type: ignore[arg-type]
+            explanation=outcome.explanation,
+            revision=revision,
+        )
+    raise _busy()
+
+
+# --- the provider record ------------------------------------------------------------------------------------
+
+
+def provider_view(caller: Caller, credit_code: str) -> ProviderView:
+    provider = dal.get_provider(credit_code)
+    if provider is None or not (caller.is_staff or provider.get("owner_sub") == caller.sub):
+        raise NotFound(f"provider {credit_code} not found")
+    certificate = provider.get("certificate")
+    assessments = [
+        {
+            k: a.get(k)
+            for k in ("period", "score", "result", "rectification_id", "recorded_at", "revision", "explanation")
+        }
+        for a in dal.assessments_of(credit_code)
+    ]
+    return ProviderView(
+        credit_code=credit_code,
+        name=provider.get("name", ""),
+        category=provider.get("category"),
+        grade=provider.get("grade"),
+        status=provider.get("status", "active"),
+        consecutive_failures=int(provider.get("consecutive_failures") or 0),
+        banned_until=provider.get("banned_until"),
+        certificate={"number": certificate["number"], "valid_until": certificate["valid_until"]}
+        if certificate
+        else None,
+        assessments=assessments,
+    )
+
+
+# --- rectification ------------------------------------------------------------------------------------------
+
+
+def _rect_view(order: dict[str, Any]) -> RectificationView:
+    return RectificationView.model_validate(order)
+
+
+def get_rectification(caller: Caller, rectification_id: str) -> RectificationView:
+    order = dal.get_item(dal.rectification_key(rectification_id))
+    if order is None or not (caller.is_staff or order.get("owner_sub") == caller.sub):
+        raise NotFound(f"rectification {rectification_id} not found")
+    return _rect_view(order)
+
+
+def _change_rectification(
+    caller: Caller, rectification_id: str, now: datetime, *, owner: bool, apply: Any, action: str
+) -> RectificationView:
+    for _ in range(_ATTEMPTS):
+        order = dal.get_item(dal.rectification_key(rectification_id))
+        if order is None or (owner and order.get("owner_sub") != caller.sub):
+            raise NotFound(f"rectification {rectification_id} not found")
+        provider = dal.get_provider(order["credit_code"])
+        assert provider is not None
+        at = iso(now)
+        updated = apply(dict(order), at)
+        version = updated.pop("version")
+        audit = _audit(
+            provider, at, caller.sub, action, {"rectification_id": rectification_id, "status": updated["status"]}
+        )
+        try:
+            dal.commit(
+                dal.Change(
+                    order["credit_code"],
+                    {**provider, "updated_at": at},
+                    int(provider["audit_seq"]),
+                    audit,
+                    extra=[
+                        dal.tx_put(
+                            dal.rectification_key(rectification_id),
+                            "rectification",
+                            updated,
+                            name="rectification",
+                            expected_version=version,
+                            indexes=dal.rectification_indexes(updated),
+                        )
+                    ],
+                )
+            )
+        except dal.TransactionConflict:
+            continue
+        return _rect_view(updated)
+    raise _busy()
+
+
+def report_rectification(
+    caller: Caller, rectification_id: str, body: RectificationReportIn, now: datetime
+) -> RectificationView:
+    caller.require(Role.PROVIDER)
+
+    def apply(order: dict[str, Any], at: str) -> dict[str, Any]:
+        if order["status"] not in ("open", "rejected"):
+            raise Conflict(f"the order is {order['status']}: nothing to report", code="INVALID_STATE")
+        return {**order, "status": "reported", "reports": [*order["reports"], {"at": at, "report": body.report}]}
+
+    return _change_rectification(
+        caller, rectification_id, now, owner=True, apply=apply, action="rectification.reported"
+    )
+
+
+def verify_rectification(
+    caller: Caller, rectification_id: str, body: RectificationVerificationIn, now: datetime
+) -> RectificationView:
+    """Accepted closes the order; rejected sends it back to the provider ("until the requirement is met")."""
+    caller.require(Role.REVIEWER)
+
+    def apply(order: dict[str, Any], at: str) -> dict[str, Any]:
+        if order["status"] != "reported":
+            raise Conflict(f"the order is {order['status']}: there is no report to verify", code="INVALID_STATE")
+        reports = [*order["reports"]]
+        reports[-1] = {**reports[-1], "decision": body.decision, "note": body.note, "by": caller.sub, "decided_at": at}
+        status = "accepted" if body.decision == "accepted" else "rejected"
+        return {**order, "status": status, "reports": reports, **({"closed_at": at} if status == "accepted" else {})}
+
+    return _change_rectification(
+        caller, rectification_id, now, owner=False, apply=apply, action=f"rectification.{body.decision}"
+    )
+
+
+def overdue_rectifications(caller: Caller, now: datetime, limit: int, token: str | None) -> Page[RectificationView]:
+    caller.require(Role.REVIEWER, Role.ADMIN)
+    yesterday = (local_date(now) - timedelta(days=1)).isoformat()
+    items, next_token = dal.due("RECT_DEADLINE", yesterday, limit=limit, token=token)
+    return Page[RectificationView](items=[_rect_view(i) for i in items], next_token=next_token)
+
+
+# --- elimination (run by the daily sweep) ------------------------------------------------------------------
+
+
+def eliminate(provider: dict[str, Any], now: datetime, ban_days: int | None = None) -> str | None:
+    """Eliminate one provider at the limit: status, ban, certificate revoked, elimination notice, audit, in one
+    transaction. Returns the notice id, or None when the provider is no longer due (already done, or corrected)."""
+    scheme = DEFAULT_ASSESSMENT_SCHEME
+    for _ in range(_ATTEMPTS):
+        current = dal.get_provider(provider["credit_code"])
+        if (
+            current is None
+            or current.get("status") == "eliminated"
+            or not current.get("elimination_due_at")
+            or int(current.get("consecutive_failures") or 0) < scheme.consecutive_failure_limit
+        ):
+            return None
+        at = iso(now)
+        today = local_date(now)
+        banned_until = (today + timedelta(days=ban_days or scheme.ban_days)).isoformat()
+        notice_id = new_id()
+        failed = sorted(p for p, r in (current.get("assessment_results") or {}).items() if r == "fail")
+        notice = {
+            "notice_id": notice_id,
+            "kind": "elimination",
+            "status": "closed",
+            "published_at": at,
+            "entries": [
+                {
+                    "provider_name": current.get("name", ""),
+                    "credit_code": current["credit_code"],
+                    "category": current.get("category"),
+                    "grade": None,
+                    "note": f"连续{current.get('consecutive_failures')}个考核期不合格（{'、'.join(failed[-2:])}），"
+                    f"予以淘汰，禁入至{banned_until}。Eliminated after consecutive failed periods; banned until "
+                    f"{banned_until}.",
+                }
+            ],
+        }
+        extra = [
+            dal.tx_put(
+                dal.notice_key(notice_id), "notice", notice, name="notice", new=True, indexes=dal.notice_indexes(notice)
+            )
+        ]
+        number = (current.get("certificate") or {}).get("number")
+        if number:
+            certificate = dal.get_item(dal.certificate_key(number))
+            if certificate and certificate["status"] in ("valid", "expired"):
+                revoked = {**certificate, "status": "revoked", "revoked_at": at, "revoked_reason": "elimination"}
+                extra.append(
+                    dal.tx_put(
+                        dal.certificate_key(number),
+                        "certificate",
+                        revoked,
+                        name="certificate",
+                        expected_version=revoked.pop("version"),
+                    )
+                )
+        after = {
+            **current,
+            "status": "eliminated",
+            "banned_until": banned_until,
+            "eliminated_at": at,
+            "elimination_notice_id": notice_id,
+            "elimination_due_at": None,
+            "updated_at": at,
+        }
+        audit = _audit(
+            current,
+            at,
+            "daily-sweep",
+            "provider.eliminated",
+            {"banned_until": banned_until, "notice_id": notice_id, "certificate": number, "failed_periods": failed},
+        )
+        try:
+            dal.commit(dal.Change(current["credit_code"], after, int(current["audit_seq"]), audit, extra=extra))
+        except dal.TransactionConflict:
+            continue
+        return notice_id
+    raise _busy()
+
+
+def days_until(day: str, today: date) -> int:
+    return (date.fromisoformat(day) - today).days

@@ -1,0 +1,100 @@
+"""HTTP routes for periodic assessments, rectification orders and the provider record."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from grading import providers
+from grading.http import caller, request_time
+from grading.models import (
+    AssessmentIn,
+    AssessmentView,
+    Page,
+    ProviderView,
+    RectificationReportIn,
+    RectificationVerificationIn,
+    RectificationView,
+)
+
+router = Router()
+
+CreditCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{18}$")]
+RectificationId = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,64}$")]
+_ERRORS: dict[int, Any] = {
+    401: {"description": "no valid bearer token"},
+    403: {"description": "the caller may not do this"},
+    404: {"description": "not found (or not yours)"},
+    409: {"description": "the state forbids this"},
+    422: {"description": "invalid fields, each listed in details"},
+}
+
+
+@router.post(
+    "/v1/assessments",
+    summary="Record a period's assessment (定期考核, admins); a fail opens a rectification order",
+    tags=["assessments"],
+    responses=_ERRORS,
+)
+def record_assessment(body: Annotated[AssessmentIn, Body()]) -> Response[AssessmentView]:
+    view = providers.record_assessment(caller(router), body, request_time(router))
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+
+
+@router.get(
+    "/v1/providers/<credit_code>",
+    summary="A provider's grade, standing, certificate and assessment history",
+    tags=["providers"],
+    responses=_ERRORS,
+)
+def get_provider(credit_code: CreditCode) -> ProviderView:
+    return providers.provider_view(caller(router), credit_code.upper())
+
+
+@router.get(
+    "/v1/rectifications",
+    summary="Overdue rectification orders (reviewers)",
+    tags=["rectification"],
+    responses=_ERRORS,
+)
+def overdue(
+    overdue: Annotated[bool, Query(description="only overdue orders (the one listing offered)")] = True,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[RectificationView]:
+    return providers.overdue_rectifications(caller(router), request_time(router), limit, next_token)
+
+
+@router.get(
+    "/v1/rectifications/<rectification_id>",
+    summary="A rectification order (整改)",
+    tags=["rectification"],
+    responses=_ERRORS,
+)
+def get_rectification(rectification_id: RectificationId) -> RectificationView:
+    return providers.get_rectification(caller(router), rectification_id)
+
+
+@router.post(
+    "/v1/rectifications/<rectification_id>/report",
+    summary="The provider reports its rectification",
+    tags=["rectification"],
+    responses=_ERRORS,
+)
+def report(rectification_id: RectificationId, body: Annotated[RectificationReportIn, Body()]) -> RectificationView:
+    return providers.report_rectification(caller(router), rectification_id, body, request_time(router))
+
+
+@router.post(
+    "/v1/rectifications/<rectification_id>/verification",
+    summary="A reviewer accepts or rejects the reported rectification",
+    tags=["rectification"],
+    responses=_ERRORS,
+)
+def verify(
+    rectification_id: RectificationId, body: Annotated[RectificationVerificationIn, Body()]
+) -> RectificationView:
+    return providers.verify_rectification(caller(router), rectification_id, body, request_time(router))

@@ -1,0 +1,168 @@
+"""ProvidersFunction and the elimination sweep against moto: assessments, the consecutive-failure counter,
+rectification orders, elimination, and the ban that follows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from grading import dal, sweep
+from grading.audit import verify_chain
+from tests.integration.conftest import (
+    ADMIN,
+    CREDIT_CODE,
+    OTHER_PROVIDER,
+    PROVIDER,
+    REVIEWER,
+    Api,
+    application_body,
+    in_notice_application,
+)
+
+LATER = datetime.now(UTC) + timedelta(days=8)
+
+
+def certified(api: Api) -> str:
+    in_notice_application(api)
+    assert sweep.run(LATER).certificates_issued == 1
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None
+    return str(provider["certificate"]["number"])
+
+
+def indicators(passing: bool) -> dict[str, Any]:
+    quality = 95 if passing else 30
+    return {
+        "service_quality": quality,
+        "satisfaction": {
+            "satisfied": 90 if passing else 10,
+            "basically_satisfied": 5,
+            "dissatisfied": 5 if passing else 85,
+        },
+        "complaints": {"upheld": 0, "orders": 200},
+        "market_competitiveness": quality,
+        "spot_checks": [{"kind": "unannounced", "passed": passing}],
+        "major_incident": False,
+    }
+
+
+def assess(api: Api, period: str, passing: bool, **extra: Any) -> Any:
+    body = {"credit_code": CREDIT_CODE, "period": period, "indicators": indicators(passing), **extra}
+    return api.call("POST", "/v1/assessments", body, who=ADMIN)
+
+
+def test_fail_warns_and_opens_a_rectification(api: Api) -> None:
+    certified(api)
+    failed = assess(api, "2026-Q3", passing=False)
+    assert failed.status == 201, failed.body
+    assert failed.body["result"] == "fail" and failed.body["consecutive_failures"] == 1
+    assert failed.body["provider_status"] == "warned" and failed.body["rectification_id"]
+    view = api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=PROVIDER).body
+    assert view["status"] == "warned" and view["consecutive_failures"] == 1
+    assert [a["period"] for a in view["assessments"]] == ["2026-Q3"]
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=OTHER_PROVIDER).status == 404
+    passed = assess(api, "2026-Q4", passing=True)
+    assert passed.body["result"] == "excellent" and passed.body["consecutive_failures"] == 0
+    assert passed.body["provider_status"] == "active" and passed.body["rectification_id"] is None
+
+
+def test_second_assessment_of_a_period_needs_a_correction(api: Api) -> None:
+    certified(api)
+    assert assess(api, "2026-Q3", passing=True).status == 201
+    again = assess(api, "2026-Q3", passing=False)
+    assert again.status == 409 and again.body["error"]["code"] == "ASSESSMENT_EXISTS"
+    corrected = assess(api, "2026-Q3", passing=False, correction={"reason": "抽查记录漏录"})
+    assert corrected.status == 201 and corrected.body["revision"] == 2 and corrected.body["result"] == "fail"
+    assert corrected.body["rectification_id"] and corrected.body["provider_status"] == "warned"
+    # Correcting back to a pass withdraws the order and recomputes the counter.
+    undone = assess(api, "2026-Q3", passing=True, correction={"reason": "复核后合格"})
+    assert undone.body["consecutive_failures"] == 0 and undone.body["provider_status"] == "active"
+    order = api.call("GET", f"/v1/rectifications/{corrected.body['rectification_id']}", who=REVIEWER).body
+    assert order["status"] == "withdrawn"
+
+
+@pytest.mark.parametrize("period", ["2026-Q5", "2026", "Q3-2026", ""])
+def test_bad_periods_are_422(api: Api, period: str) -> None:
+    certified(api)
+    reply = assess(api, period, passing=True)
+    assert reply.status == 422 and reply.body["error"]["details"][0]["field"] == "period"
+
+
+def test_uncertified_or_unknown_providers_cannot_be_assessed(api: Api) -> None:
+    reply = assess(api, "2026-Q3", passing=True)
+    assert reply.status == 404
+    in_notice_application(api)
+    assert assess(api, "2026-Q3", passing=True).status == 409
+    assert api.call("POST", "/v1/assessments", {"credit_code": CREDIT_CODE}, who=REVIEWER).status in (403, 422)
+
+
+def test_rectification_report_and_verification(api: Api) -> None:
+    certified(api)
+    order_id = assess(api, "2026-Q3", passing=False).body["rectification_id"]
+    path = f"/v1/rectifications/{order_id}"
+    assert api.call("POST", f"{path}/report", {"report": "已整改"}, who=OTHER_PROVIDER).status == 404
+    assert api.call("POST", f"{path}/verification", {"decision": "accepted"}, who=REVIEWER).status == 409
+    reported = api.call("POST", f"{path}/report", {"report": "已更换项目经理并完成培训"}, who=PROVIDER)
+    assert reported.status == 200 and reported.body["status"] == "reported"
+    rejected = api.call("POST", f"{path}/verification", {"decision": "rejected", "note": "证据不足"}, who=REVIEWER)
+    assert rejected.body["status"] == "rejected"
+    api.call("POST", f"{path}/report", {"report": "补充培训记录"}, who=PROVIDER)
+    accepted = api.call("POST", f"{path}/verification", {"decision": "accepted"}, who=REVIEWER)
+    assert accepted.body["status"] == "accepted" and len(accepted.body["reports"]) == 2
+
+
+def test_overdue_orders_are_listed_for_reviewers(api: Api) -> None:
+    from grading import providers
+    from grading.identity import Caller, Role
+
+    certified(api)
+    order_id = assess(api, "2026-Q3", passing=False).body["rectification_id"]
+    reviewer = Caller("r", frozenset({Role.REVIEWER}))
+    assert providers.overdue_rectifications(reviewer, datetime.now(UTC), 50, None).items == []
+    late = providers.overdue_rectifications(reviewer, datetime.now(UTC) + timedelta(days=40), 50, None)
+    assert [o.rectification_id for o in late.items] == [order_id]
+    assert api.call("GET", "/v1/rectifications", who=PROVIDER).status == 403
+
+
+def test_two_failed_periods_eliminate_revoke_ban_and_notice(api: Api) -> None:
+    number = certified(api)
+    assess(api, "2026-Q3", passing=False)
+    second = assess(api, "2026-Q4", passing=False)
+    assert second.body["consecutive_failures"] == 2
+    report = sweep.run(LATER + timedelta(days=1))
+    assert report.providers_eliminated == 1 and report.failures == []
+    view = api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=REVIEWER).body
+    assert view["status"] == "eliminated" and view["banned_until"]
+    assert api.call("GET", f"/v1/certificates/{number}").body["status"] == "revoked"
+    elimination = api.call("GET", "/v1/notices").body["items"][0]
+    assert elimination["kind"] == "elimination" and elimination["entries"][0]["credit_code"] == CREDIT_CODE
+    refused = api.call("POST", "/v1/applications", application_body(), who=PROVIDER)
+    assert refused.status == 409 and refused.body["error"]["code"] == "PROVIDER_BANNED"
+    rerun = sweep.run(LATER + timedelta(days=1))
+    assert rerun.providers_eliminated == 0 and rerun.items_read == 0
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None and verify_chain(dal.audit_entries(CREDIT_CODE), provider["audit_head"]) == []
+
+
+def test_one_failing_provider_does_not_stop_the_others(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grading import providers
+
+    certified(api)
+    assess(api, "2026-Q3", passing=False)
+    assess(api, "2026-Q4", passing=False)
+    real = providers.eliminate
+    calls: list[str] = []
+
+    def broken(provider: dict[str, Any], now: datetime, ban_days: int | None = None) -> str | None:
+        calls.append(provider["credit_code"])
+        if len(calls) == 1:
+            raise RuntimeError("throttled")
+        return real(provider, now, ban_days)
+
+    monkeypatch.setattr(providers, "eliminate", broken)
+    first = sweep.run(LATER)
+    assert first.failures and first.providers_eliminated == 0
+    retried = sweep.run(LATER)
+    assert retried.providers_eliminated == 1 and retried.failures == []
