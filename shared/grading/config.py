@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta, timezone
-from functools import cache
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +20,7 @@ class Settings(BaseModel):
     qualification_min_days: int = Field(default=30, alias="QUALIFICATION_MIN_DAYS")
     certificate_valid_days: int = Field(default=365, alias="CERTIFICATE_VALID_DAYS")
     public_base_url: str = Field(default="http://127.0.0.1:3000", alias="PUBLIC_BASE_URL")
+    regrading_queue_url: str = Field(default="", alias="REGRADING_QUEUE_URL")
     notice_window_days: int = Field(default=7, alias="NOTICE_WINDOW_DAYS")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS")
 
@@ -29,6 +29,7 @@ class Settings(BaseModel):
         return timezone(timedelta(hours=self.timezone_offset_hours))
 
 
-@cache
 def settings() -> Settings:
+    # Read on each call (a few microseconds): the local runner hosts several functions in one process, each with
+    # its own environment, and a cached copy would leak one function's settings into another.
     return Settings.model_validate(dict(os.environ))

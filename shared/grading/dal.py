@@ -21,6 +21,9 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 15| a provider's assessment of a period       | GetItem PROVIDER#<cc> / ASSESSMENT#<period>                 | table |
 | 16| a provider's assessments, in period order | Query PK=PROVIDER#<cc>, SK begins_with ASSESSMENT#          | table |
 | 17| a rectification order                     | GetItem RECT#<id> / RECTIFICATION                           | table |
+| 18| certified providers, in 16 shards         | Query GSI1PK=CERTIFIED#<shard> (sparse: certified, not eliminated) | GSI1 |
+| 19| a re-grading run with its counter shards  | Query PK=REGRADING#<run id>, SK begins_with "#"             | table |
+| 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
 
 Due kinds (present only while there is something to do, removed in the transaction that does it):
 `DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until),
@@ -47,6 +50,11 @@ Items:
 | certificate            | CERT#<number>    | CERTIFICATE           |                               | (Due: DUE#CERT_EXPIRY)      |
 | assessment             | PROVIDER#<cc>    | ASSESSMENT#<period>   |                               |                             |
 | rectification order    | RECT#<id>        | RECTIFICATION         |                               | (Due: DUE#RECT_DEADLINE)    |
+| provider (certified)   | PROVIDER#<cc>    | PROFILE               | CERTIFIED#<shard> / <cc>      |                             |
+| re-grading run         | REGRADING#<run>  | #RUN                  |                               |                             |
+| run counter shard      | REGRADING#<run>  | #SHARD#<nn>           |                               |                             |
+| run result per provider| REGRADING#<run>  | ITEM#<cc>             |                               |                             |
+| one run per year lock  | REGRADING_YEAR#<year> | ACTIVE           |                               |                             |
 
 Concurrency: every change to a provider or its applications is one transaction that appends the provider's next
 audit entry, conditional on the provider's `audit_seq` being the one read (optimistic lock), and on the
@@ -58,6 +66,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -163,11 +172,31 @@ def rectification_indexes(order: dict[str, Any]) -> dict[str, str]:
     return {"DUE_PK": "DUE#RECT_DEADLINE", "DUE_SK": f"{order['deadline']}#{order['rectification_id']}"}
 
 
+CERTIFIED_SHARDS = 16
+
+
+def certified_shard(credit_code: str) -> int:
+    return int(hashlib.sha256(credit_code.encode()).hexdigest(), 16) % CERTIFIED_SHARDS
+
+
 def provider_indexes(provider: dict[str, Any]) -> dict[str, str]:
-    """A provider is in the Due index only while it waits to be eliminated."""
-    if not provider.get("elimination_due_at") or provider.get("status") == "eliminated":
-        return {}
-    return {"DUE_PK": "DUE#ELIMINATION", "DUE_SK": f"{provider['elimination_due_at']}#{provider['credit_code']}"}
+    """Sparse memberships: certified providers (sharded, for the annual re-grading) and, while it waits to be
+    eliminated, the Due index."""
+    indexes: dict[str, str] = {}
+    if provider.get("certificate") and provider.get("status") != "eliminated":
+        shard = certified_shard(provider["credit_code"])
+        indexes |= {"GSI1PK": f"CERTIFIED#{shard:02d}", "GSI1SK": provider["credit_code"]}
+    if provider.get("elimination_due_at") and provider.get("status") != "eliminated":
+        indexes |= {
+            "DUE_PK": "DUE#ELIMINATION",
+            "DUE_SK": f"{provider['elimination_due_at']}#{provider['credit_code']}",
+        }
+    return indexes
+
+
+def certified_page(shard: int, limit: int, token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Pattern 18: one page of one shard of the certified providers."""
+    return _query_index("GSI1", "GSI1PK", f"CERTIFIED#{shard:02d}", limit, token, newest_first=False)
 
 
 def assessments_of(credit_code: str) -> list[dict[str, Any]]:
@@ -377,13 +406,15 @@ def decode_token(token: str | None, *, index_pk: str, expected_pk: str) -> dict[
     return start
 
 
-def _query_index(index: str, pk_attr: str, pk: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
+def _query_index(
+    index: str, pk_attr: str, pk: str, limit: int, token: str | None, newest_first: bool = True
+) -> tuple[list[dict], str | None]:
     kwargs: dict[str, Any] = {
         "TableName": table_name(),
         "IndexName": index,
         "KeyConditionExpression": f"{pk_attr} = :pk",
         "ExpressionAttributeValues": {":pk": {"S": pk}},
-        "ScanIndexForward": False,
+        "ScanIndexForward": not newest_first,
         "Limit": limit,
     }
     start = decode_token(token, index_pk=pk_attr, expected_pk=pk)
@@ -581,6 +612,29 @@ def tx_put(
     return {"Put": put}
 
 
+def tx_update(
+    key: dict[str, str],
+    update: str,
+    values: dict[str, Any],
+    *,
+    name: str,
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": _ser(key),
+        "UpdateExpression": update,
+        "ExpressionAttributeValues": {k: _serializer.serialize(v) for k, v in values.items()},
+        "_name": name,
+    }
+    if condition:
+        body["ConditionExpression"] = condition
+    if names:
+        body["ExpressionAttributeNames"] = names
+    return {"Update": body}
+
+
 def tx_delete(key: dict[str, str], *, name: str) -> dict[str, Any]:
     return {"Delete": {"TableName": table_name(), "Key": _ser(key), "_name": name}}
 
@@ -696,6 +750,29 @@ def set_once(key: dict[str, str], attrs: dict[str, Any], guard: str) -> bool:
             UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attrs))),
             ConditionExpression="attribute_exists(PK) AND attribute_not_exists(#guard)",
             ExpressionAttributeNames={**names, "#guard": guard},
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def add_once(key: dict[str, str], adds: dict[str, int], *, marker_attr: str, marker: str) -> bool:
+    """ADD counters once per `marker` (kept in a string set), so a redelivered message counts once."""
+    names = {f"#a{i}": k for i, k in enumerate(adds)} | {"#m": marker_attr}
+    values: dict[str, Any] = {f":v{i}": {"N": str(v)} for i, v in enumerate(adds.values())} | {
+        ":mset": {"SS": [marker]},
+        ":marker": {"S": marker},
+    }
+    try:
+        client().update_item(
+            TableName=table_name(),
+            Key=_ser(key),
+            UpdateExpression="ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(adds))) + ", #m :mset",
+            ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(#m) OR NOT contains(#m, :marker))",
+            ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
     except ClientError as exc:

@@ -172,6 +172,7 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
         provider_after = {
             **provider,
             "assessment_results": results,
+            "assessment_scores": {**(provider.get("assessment_scores") or {}), body.period: str(outcome.score)},
             "consecutive_failures": failures,
             "status": status,
             "elimination_due_at": at if state == "due_for_elimination" else None,

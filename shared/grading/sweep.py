@@ -192,6 +192,7 @@ def certify(application_id: str, notice_id: str, now: datetime) -> bool:
             "category": certificate["category"],
             "certificate": {"number": number, "valid_until": certificate["valid_until"]},
             "certificate_seq": seq,
+            "evaluation_total": app.get("total"),  # the re-grading starts from the last site evaluation
             "updated_at": at,
         }
         try:

@@ -1,0 +1,7 @@
+"""RegradingFunction: starts annual re-grading runs and what-ifs, and reports their progress."""
+
+from grading.http import build_app, make_handler
+from grading.routes import regradings
+
+app = build_app(regradings.router)
+lambda_handler = make_handler(app)

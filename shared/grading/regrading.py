@@ -1,0 +1,551 @@
+"""Annual re-grading (年度复评) of every certified provider, and the what-if that runs it under a draft config.
+
+The rule (pure, `regrade`): combined = evaluation weight x last site-evaluation total + assessment weight x the
+mean of the year's assessment scores; the grade band of the combined score is the target; the new grade moves at
+most `max_step` towards it; an upgrade also needs `upgrade_needs_excellent` excellent periods in the year; a
+provider with no assessment that year is `no_data` and keeps its grade.
+
+The run (fan-out through one SQS queue, the same code locally and on AWS):
+  POST /regradings -> run record + one `shard` message per shard of the sparse certified index
+  `shard`    -> one page of providers -> `items` messages of 10, and a `shard` message for the next page
+  `items`    -> one transaction for the batch: result items (attribute_not_exists: a redelivered message
+                changes nothing twice), provider grades with audit entries, certificates, a counter shard
+  `finalize` -> when every shard is enumerated and done == total: the report (CSV, JSON) in S3, the notice of
+                changes, the run completed. A crash anywhere is resumed by SQS redelivery.
+A what-if (`dry_run`) runs the same items but writes only result items: no grade, certificate or notice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
+
+import boto3
+from pydantic import BaseModel, ConfigDict, Field
+
+from grading import dal, storage
+from grading.audit import next_entry
+from grading.clock import iso, local_date
+from grading.config import settings
+from grading.errors import Conflict, NotFound
+from grading.identity import Caller, Role
+from grading.ids import new_id
+from grading.notices import certificate_number
+from grading.observability import logger
+from grading.schemes import Band
+from grading.scoring import to_decimal
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+ITEM_BATCH = 10
+SHARD_PAGE = 200
+COUNTER_SHARDS = 8
+NOTICE_ENTRIES = 500
+
+
+class RegradingConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str = "r1"
+    evaluation_weight: Decimal = Field(default=Decimal(60), ge=0, le=100)
+    assessment_weight: Decimal = Field(default=Decimal(40), ge=0, le=100)
+    bands: list[Band] = Field(
+        default_factory=lambda: [
+            Band(grade=1, min_total=Decimal(90)),
+            Band(grade=2, min_total=Decimal(80)),
+            Band(grade=3, min_total=Decimal(70)),
+            Band(grade=4, min_total=Decimal(0)),
+        ]
+    )
+    max_step: int = Field(default=1, ge=1, le=3)
+    upgrade_needs_excellent: int = Field(default=1, ge=0, le=4)
+    valid_days: int = Field(default=365, ge=1, le=1100)
+
+
+DEFAULT_CONFIG = RegradingConfig()
+
+
+@dataclass(frozen=True)
+class Regrade:
+    change: Literal["up", "down", "kept", "no_data"]
+    old_grade: int
+    new_grade: int
+    combined: Decimal | None
+    why: str
+
+
+def regrade(
+    config: RegradingConfig, old_grade: int, evaluation_total: Decimal, year_results: list[tuple[str, Decimal]]
+) -> Regrade:
+    """`year_results`: (result, score) of each of the year's assessments."""
+    if not year_results:
+        return Regrade("no_data", old_grade, old_grade, None, "no assessment this year: grade kept, reported")
+    mean = sum((Fraction(s) for _, s in year_results), Fraction(0)) / len(year_results)
+    combined_exact = (
+        Fraction(evaluation_total) * Fraction(config.evaluation_weight) + mean * Fraction(config.assessment_weight)
+    ) / (Fraction(config.evaluation_weight) + Fraction(config.assessment_weight))
+    combined = to_decimal(combined_exact)
+    target = next((b.grade for b in sorted(config.bands, key=lambda b: b.grade) if combined >= b.min_total), 4)
+    step = max(-config.max_step, min(config.max_step, target - old_grade))
+    new = old_grade + step
+    excellent = sum(1 for r, _ in year_results if r == "excellent")
+    why = (
+        f"combined {combined} = {config.evaluation_weight}% x evaluation {evaluation_total} + "
+        f"{config.assessment_weight}% x mean of {len(year_results)} assessment(s) {to_decimal(mean)}; "
+        f"band grade {target}"
+    )
+    if new < old_grade and excellent < config.upgrade_needs_excellent:
+        return Regrade(
+            "kept",
+            old_grade,
+            old_grade,
+            combined,
+            why + f"; an upgrade needs {config.upgrade_needs_excellent} excellent period(s), had {excellent}",
+        )
+    if target != new:
+        why += f"; moved at most {config.max_step} grade(s) a year"
+    change: Literal["up", "down", "kept", "no_data"] = (
+        "up" if new < old_grade else "down" if new > old_grade else "kept"
+    )
+    return Regrade(change, old_grade, new, combined, why)
+
+
+# --- keys and plumbing -------------------------------------------------------------------------------------
+
+
+def run_key(run_id: str) -> dict[str, str]:
+    return {"PK": f"REGRADING#{run_id}", "SK": "#RUN"}
+
+
+def counter_key(run_id: str, shard: int) -> dict[str, str]:
+    return {"PK": f"REGRADING#{run_id}", "SK": f"#SHARD#{shard:02d}"}
+
+
+def result_key(run_id: str, credit_code: str) -> dict[str, str]:
+    return {"PK": f"REGRADING#{run_id}", "SK": f"ITEM#{credit_code}"}
+
+
+def year_lock_key(year: int) -> dict[str, str]:
+    return {"PK": f"REGRADING_YEAR#{year}", "SK": "ACTIVE"}
+
+
+@cache
+def sqs() -> SQSClient:
+    return boto3.client("sqs")
+
+
+def _send(messages: list[dict[str, Any]]) -> None:
+    url = settings().regrading_queue_url
+    for i in range(0, len(messages), 10):
+        chunk = messages[i : i + 10]
+        response = sqs().send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": json.dumps(m)} for n, m in enumerate(chunk)]
+        )
+        if response.get("Failed"):
+            raise RuntimeError(f"queue refused {len(response['Failed'])} message(s)")
+
+
+# --- API side ----------------------------------------------------------------------------------------------
+
+
+def start(caller: Caller, year: int, now: datetime, draft: RegradingConfig | None = None) -> str:
+    caller.require(Role.ADMIN)
+    config = draft or current_config()
+    run_id = new_id()
+    dry_run = draft is not None
+    run = {
+        "run_id": run_id,
+        "year": year,
+        "status": "running",
+        "dry_run": dry_run,
+        "config": config.model_dump(mode="json"),
+        "started_at": iso(now),
+        "started_by": caller.sub,
+        "total": 0,
+        "shards_done": 0,
+    }
+    items = [dal.tx_put(run_key(run_id), "regrading_run", run, name="run", new=True)]
+    items += [
+        dal.tx_put(
+            counter_key(run_id, n),
+            "regrading_counter",
+            {**dict.fromkeys(COUNTS, 0), "done": 0},
+            name="counter",
+            new=True,
+        )
+        for n in range(COUNTER_SHARDS)
+    ]
+    if not dry_run:
+        items.append(dal.tx_put(year_lock_key(year), "regrading_lock", {"run_id": run_id}, name="year", new=True))
+    try:
+        dal.write(*items)
+    except dal.TransactionConflict as lost:
+        if "year" in lost.reasons:
+            running = dal.get_item(year_lock_key(year)) or {}
+            raise Conflict(
+                f"a re-grading of {year} is already running ({running.get('run_id')})", code="REGRADING_RUNNING"
+            ) from None
+        raise
+    _send([{"kind": "shard", "run_id": run_id, "shard": s, "token": None} for s in range(dal.CERTIFIED_SHARDS)])
+    return run_id
+
+
+COUNTS = ("up", "down", "kept", "no_data", "failed")
+
+
+def _started(run: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(run["started_at"]).replace("Z", "+00:00"))
+
+
+def current_config() -> RegradingConfig:
+    item = dal.get_item({"PK": "REGRADING_CONFIG", "SK": "CURRENT"})
+    return RegradingConfig.model_validate(item["config"]) if item else DEFAULT_CONFIG
+
+
+def status(caller: Caller, run_id: str) -> dict[str, Any]:
+    """Pattern 19: the run and its counter shards in one round trip."""
+    caller.require(Role.ADMIN)
+    keys = [run_key(run_id)] + [counter_key(run_id, n) for n in range(COUNTER_SHARDS)]
+    found = dal.get_many(keys)
+    run = found.get((keys[0]["PK"], keys[0]["SK"]))
+    if run is None:
+        raise NotFound(f"re-grading run {run_id} not found")
+    counters = [found[(k["PK"], k["SK"])] for k in keys[1:] if (k["PK"], k["SK"]) in found]
+    counts = {k: sum(int(c.get(k) or 0) for c in counters) for k in COUNTS}
+    done = sum(int(c.get("done") or 0) for c in counters)
+    return {
+        "run_id": run_id,
+        "year": int(run["year"]),
+        "status": run["status"],
+        "dry_run": bool(run.get("dry_run")),
+        "done": done,
+        "total": int(run.get("total") or 0),
+        "enumerated": int(run.get("shards_done") or 0) == dal.CERTIFIED_SHARDS,
+        "counts": counts,
+        "report_url": storage.presigned_get(run["report_json_key"], 900) if run.get("report_json_key") else None,
+        "report_csv_url": storage.presigned_get(run["report_csv_key"], 900) if run.get("report_csv_key") else None,
+        "notice_ids": run.get("notice_ids", []),
+        "config_version": run["config"]["version"],
+    }
+
+
+# --- worker side -------------------------------------------------------------------------------------------
+
+
+def handle(message: dict[str, Any], now: datetime) -> None:
+    """One queue message. Dates written by a run (certificates, notices) are the run's start, not the wall clock,
+    so a resumed run writes what an uninterrupted one would have."""
+    kind = message["kind"]
+    if kind == "shard":
+        enumerate_shard(message["run_id"], int(message["shard"]), message.get("token"))
+    elif kind == "items":
+        process_items(message["run_id"], list(message["credit_codes"]), now)
+    elif kind == "finalize":
+        finalize(message["run_id"], now)
+    else:
+        raise ValueError(f"unknown message kind {kind!r}")
+
+
+def enumerate_shard(run_id: str, shard: int, token: str | None) -> None:
+    page, next_token = dal.certified_page(shard, SHARD_PAGE, token)
+    codes = [p["credit_code"] for p in page]
+    messages: list[dict[str, Any]] = [
+        {"kind": "items", "run_id": run_id, "credit_codes": codes[i : i + ITEM_BATCH]}
+        for i in range(0, len(codes), ITEM_BATCH)
+    ]
+    if next_token:
+        messages.append({"kind": "shard", "run_id": run_id, "shard": shard, "token": next_token})
+    # Count first, then send: a redelivered page may count twice, so the page's token is recorded and counted once.
+    marker = f"{shard}:{token or ''}"
+    counted = _count_page(run_id, marker, len(codes), last=next_token is None)
+    if counted or messages:
+        _send(messages)
+    if not codes and not next_token:
+        _maybe_finalize(run_id)
+
+
+def _count_page(run_id: str, marker: str, count: int, last: bool) -> bool:
+    adds = {"total": count, **({"shards_done": 1} if last else {})}
+    return dal.add_once(run_key(run_id), adds, marker_attr="pages", marker=marker)
+
+
+def process_items(run_id: str, credit_codes: list[str], now: datetime) -> None:
+    run = dal.get_item(run_key(run_id))
+    if run is None or run["status"] != "running":
+        return
+    now = _started(run)
+    config = RegradingConfig.model_validate(run["config"])
+    year = int(run["year"])
+    keys = [dal.provider_key(cc) for cc in credit_codes] + [result_key(run_id, cc) for cc in credit_codes]
+    found = dal.get_many(keys)
+    todo = [cc for cc in credit_codes if (f"REGRADING#{run_id}", f"ITEM#{cc}") not in found]
+    if not todo:
+        _maybe_finalize(run_id)
+        return
+    plans = [_plan(run, config, year, found.get((f"PROVIDER#{cc}", "PROFILE")), cc, now) for cc in todo]
+    try:
+        _commit_batch(run_id, plans, bool(run.get("dry_run")))
+    except dal.TransactionConflict:
+        # Somebody changed one of these providers meanwhile: fall back to one transaction each, re-read.
+        for cc in todo:
+            fresh = dal.get_many([dal.provider_key(cc), result_key(run_id, cc)])
+            if (f"REGRADING#{run_id}", f"ITEM#{cc}") in fresh:
+                continue
+            plan = _plan(run, config, year, fresh.get((f"PROVIDER#{cc}", "PROFILE")), cc, now)
+            try:
+                _commit_batch(run_id, [plan], bool(run.get("dry_run")))
+            except dal.TransactionConflict:
+                _commit_batch(run_id, [_failed(cc, "changed during the run twice")], True)
+    _maybe_finalize(run_id)
+
+
+@dataclass
+class Plan:
+    credit_code: str
+    result: dict[str, Any]
+    writes: list[dict[str, Any]]
+
+
+def _failed(cc: str, why: str) -> Plan:
+    return Plan(cc, {"credit_code": cc, "change": "failed", "why": why}, [])
+
+
+def _plan(
+    run: dict[str, Any], config: RegradingConfig, year: int, provider: dict[str, Any] | None, cc: str, now: datetime
+) -> Plan:
+    if provider is None or not provider.get("certificate") or provider.get("status") == "eliminated":
+        return _failed(cc, "not a certified provider any more")
+    old_grade = int(provider["grade"])
+    scores = provider.get("assessment_scores") or {}
+    results = provider.get("assessment_results") or {}
+    year_results = [
+        (results[p], Decimal(str(scores[p]))) for p in sorted(scores) if p.startswith(str(year)) and p in results
+    ]
+    outcome = regrade(config, old_grade, Decimal(str(provider.get("evaluation_total") or 0)), year_results)
+    result = {
+        "credit_code": cc,
+        "provider_name": provider.get("name", ""),
+        "category": provider.get("category"),
+        "old_grade": outcome.old_grade,
+        "new_grade": outcome.new_grade,
+        "change": outcome.change,
+        "combined": str(outcome.combined) if outcome.combined is not None else None,
+        "assessments": len(year_results),
+        "why": outcome.why,
+    }
+    if run.get("dry_run") or outcome.change == "no_data":
+        return Plan(cc, result, [])
+    at = iso(now)
+    today = local_date(now)
+    valid_until = (today + timedelta(days=config.valid_days)).isoformat()
+    old_number = provider["certificate"]["number"]
+    writes: list[dict[str, Any]] = []
+    certificate = dict(provider["certificate"])
+    seq = int(provider.get("certificate_seq") or 1)
+    if outcome.change == "kept":
+        writes.append(
+            dal.tx_update(
+                dal.certificate_key(old_number),
+                "SET valid_until = :v, renewed_at = :at, DUE_SK = :due REMOVE pdf_sha256, pdf_key",
+                {":v": valid_until, ":at": at, ":due": f"{valid_until}#{old_number}", ":valid": "valid"},
+                name="certificate",
+                condition="#s = :valid",
+                names={"#s": "status"},
+            )
+        )
+        certificate["valid_until"] = valid_until
+    else:
+        seq += 1
+        number = certificate_number(today.year, cc, seq)
+        new_cert = {
+            "number": number,
+            "credit_code": cc,
+            "provider_name": provider.get("name", ""),
+            "category": provider.get("category"),
+            "grade": outcome.new_grade,
+            "scheme_version": f"regrading {config.version}",
+            "issued_on": today.isoformat(),
+            "valid_until": valid_until,
+            "status": "valid",
+            "issued_at": at,
+            "regrading_run": run["run_id"],
+        }
+        writes.append(
+            dal.tx_put(
+                dal.certificate_key(number),
+                "certificate",
+                new_cert,
+                name="certificate",
+                new=True,
+                indexes=dal.certificate_indexes(new_cert),
+            )
+        )
+        writes.append(
+            dal.tx_update(
+                dal.certificate_key(old_number),
+                "SET #s = :superseded, superseded_by = :n, superseded_at = :at REMOVE DUE_PK, DUE_SK",
+                {":superseded": "superseded", ":n": number, ":at": at},
+                name="old-certificate",
+                names={"#s": "status"},
+            )
+        )
+        certificate = {"number": number, "valid_until": valid_until}
+    audit = next_entry(
+        prev_seq=int(provider["audit_seq"]),
+        prev_hash=provider.get("audit_head"),
+        at=at,
+        actor=f"regrading:{run['run_id']}",
+        action="provider.regraded",
+        credit_code=cc,
+        data={k: result[k] for k in ("old_grade", "new_grade", "change", "combined", "why")},
+    )
+    after = {
+        **provider,
+        "grade": outcome.new_grade,
+        "certificate": certificate,
+        "certificate_seq": seq,
+        "updated_at": at,
+    }
+    after |= {"audit_seq": audit.seq, "audit_head": audit.hash}
+    writes.append(
+        dal.tx_put(dal.provider_key(cc), "provider", after, name=f"provider:{cc}", indexes=dal.provider_indexes(after))
+    )
+    # The provider Put above is conditional on the audit_seq that was read (below), like every provider change.
+    writes[-1]["Put"]["ConditionExpression"] = "audit_seq = :seq"
+    writes[-1]["Put"]["ExpressionAttributeValues"] = {":seq": {"N": str(provider["audit_seq"])}}
+    writes.append(
+        dal.tx_put(
+            dal.audit_key(cc, audit.seq),
+            "audit",
+            {"seq": audit.seq, "body": audit.body, "hash": audit.hash},
+            name="audit",
+            new=True,
+        )
+    )
+    return Plan(cc, result, writes)
+
+
+def _commit_batch(run_id: str, plans: list[Plan], dry_run: bool) -> None:
+    counts = dict.fromkeys(COUNTS, 0)
+    items: list[dict[str, Any]] = []
+    for plan in plans:
+        counts[plan.result["change"]] += 1
+        items.append(
+            dal.tx_put(result_key(run_id, plan.credit_code), "regrading_result", plan.result, name="result", new=True)
+        )
+        if not dry_run:
+            items.extend(plan.writes)
+    shard = dal.certified_shard(plans[0].credit_code) % COUNTER_SHARDS
+    items.append(
+        dal.tx_update(
+            counter_key(run_id, shard),
+            "ADD done :done, " + ", ".join(f"{k} :{k}" for k in COUNTS),
+            {":done": len(plans), **{f":{k}": v for k, v in counts.items()}},
+            name="counter",
+        )
+    )
+    dal.write(*items)
+
+
+def _maybe_finalize(run_id: str) -> None:
+    view = status(Caller("regrading-worker", frozenset({Role.ADMIN})), run_id)
+    if view["status"] != "running" or not view["enumerated"] or view["done"] < view["total"]:
+        return
+    if dal.set_once(run_key(run_id), {"finalize_requested": True}, guard="finalize_requested"):
+        _send([{"kind": "finalize", "run_id": run_id}])  # only the worker that set the flag asks
+
+
+def finalize(run_id: str, now: datetime) -> None:
+    run = dal.get_item(run_key(run_id))
+    if run is None or run["status"] != "running":
+        return
+    now = _started(run)
+    results = sorted(dal.query_partition(f"REGRADING#{run_id}", begins_with="ITEM#"), key=lambda r: r["credit_code"])
+    base = f"reports/regrading/{run_id}"
+    columns = [
+        "credit_code",
+        "provider_name",
+        "category",
+        "old_grade",
+        "new_grade",
+        "change",
+        "combined",
+        "assessments",
+        "why",
+    ]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in results:
+        writer.writerow(row)
+    storage.put_artifact(f"{base}.csv", ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8")
+    counts = {k: sum(1 for r in results if r["change"] == k) for k in COUNTS}
+    report = {
+        "run_id": run_id,
+        "year": int(run["year"]),
+        "dry_run": bool(run.get("dry_run")),
+        "config": run["config"],
+        "counts": counts,
+        "rows": [{k: r.get(k) for k in columns} for r in results],
+    }
+    storage.put_artifact(
+        f"{base}.json", json.dumps(report, ensure_ascii=False, default=str).encode("utf-8"), "application/json"
+    )
+    notice_ids: list[str] = []
+    items: list[dict[str, Any]] = []
+    changed = [r for r in results if r["change"] in ("up", "down")]
+    if not run.get("dry_run"):
+        at = iso(now)
+        for i in range(0, len(changed), NOTICE_ENTRIES):
+            notice_id = new_id()
+            notice_ids.append(notice_id)
+            notice = {
+                "notice_id": notice_id,
+                "kind": "regrading",
+                "status": "closed",
+                "published_at": at,
+                "entries": [
+                    {
+                        "provider_name": r["provider_name"],
+                        "credit_code": r["credit_code"],
+                        "category": r.get("category"),
+                        "grade": r["new_grade"],
+                        "note": f"{run['year']}年度复评：{r['old_grade']}级 → {r['new_grade']}级",
+                    }
+                    for r in changed[i : i + NOTICE_ENTRIES]
+                ],
+            }
+            items.append(
+                dal.tx_put(
+                    dal.notice_key(notice_id),
+                    "notice",
+                    notice,
+                    name="notice",
+                    new=True,
+                    indexes=dal.notice_indexes(notice),
+                )
+            )
+        items.append(dal.tx_delete(year_lock_key(int(run["year"])), name="year"))
+    completed = {
+        **run,
+        "status": "completed",
+        "completed_at": iso(now),
+        "report_json_key": f"{base}.json",
+        "report_csv_key": f"{base}.csv",
+        "notice_ids": notice_ids,
+        "final_counts": counts,
+    }
+    items.append(
+        dal.tx_put(run_key(run_id), "regrading_run", completed, name="run", expected_version=completed.pop("version"))
+    )
+    # Notices go in chunks of a transaction's 100 items; the run flips to completed in the last one.
+    for i in range(0, len(items), 90):
+        dal.write(*items[i : i + 90])
+    logger.info("re-grading completed", run_id=run_id, counts=counts)

@@ -1,0 +1,101 @@
+"""HTTP routes for the annual re-grading (年度复评) and its what-if."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from grading import regrading
+from grading.http import caller, request_time
+from grading.regrading import RegradingConfig
+
+router = Router()
+
+RunId = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,64}$")]
+_ERRORS: dict[int, Any] = {
+    403: {"description": "admins only"},
+    404: {"description": "no such run"},
+    409: {"description": "a run for that year is already running"},
+    422: {"description": "invalid fields, each listed in details"},
+}
+
+
+class RegradingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=2000, le=2100)
+
+
+class WhatIfIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=2000, le=2100)
+    config: RegradingConfig = Field(description="the draft re-grading configuration to try")
+
+
+class RunStarted(BaseModel):
+    run_id: str
+    status: str = "running"
+    dry_run: bool = False
+
+
+class RunView(BaseModel):
+    run_id: str
+    year: int
+    status: str
+    dry_run: bool
+    done: int
+    total: int
+    enumerated: bool
+    counts: dict[str, int]
+    report_url: str | None
+    report_csv_url: str | None
+    notice_ids: list[str]
+    config_version: str
+
+
+def _accepted(body: RunStarted) -> Response:
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _year_not_future(year: int, now: datetime) -> None:
+    from grading.errors import InvalidInput
+
+    if year > now.year:
+        raise InvalidInput.field("year", "cannot re-grade a year that has not started")
+
+
+@router.post(
+    "/v1/regradings",
+    summary="Start the annual re-grading of a year (admins) -> 202",
+    tags=["regrading"],
+    responses=_ERRORS,
+)
+def start(body: Annotated[RegradingIn, Body()]) -> Response[RunStarted]:
+    now = request_time(router)
+    _year_not_future(body.year, now)
+    return _accepted(RunStarted(run_id=regrading.start(caller(router), body.year, now)))
+
+
+@router.post(
+    "/v1/regradings/what-if",
+    summary="Run the same computation under a draft config without writing grades (admins) -> 202",
+    tags=["regrading"],
+    responses=_ERRORS,
+)
+def what_if(body: Annotated[WhatIfIn, Body()]) -> Response[RunStarted]:
+    now = request_time(router)
+    _year_not_future(body.year, now)
+    return _accepted(
+        RunStarted(run_id=regrading.start(caller(router), body.year, now, draft=body.config), dry_run=True)
+    )
+
+
+@router.get(
+    "/v1/regradings/<run_id>", summary="Progress, then counts and the report", tags=["regrading"], responses=_ERRORS
+)
+def get_run(run_id: RunId) -> RunView:
+    return RunView.model_validate(regrading.status(caller(router), run_id))

@@ -1,0 +1,167 @@
+"""Annual re-grading against moto, through the API and the queue exactly as the template wires them: a mixed
+population gets the right counts, certificates and report; a what-if writes no grade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+
+from grading import dal
+from grading.audit import next_entry, verify_chain
+from grading.credit_code import check_character
+from local.host import FunctionHost
+from local.pollers import EventPollers
+from local.template import Stack
+from tests.integration.conftest import ADMIN, REVIEWER, Api
+
+
+def code(n: int) -> str:
+    body = f"9135010000{n:07d}"
+    return body + check_character(body)
+
+
+def seed_provider(
+    n: int, grade: int, evaluation: str, year_results: dict[str, tuple[str, str]], status: str = "active"
+) -> str:
+    """A certified provider as the lifecycle leaves it: record, certificate, audit entry."""
+    cc = code(n)
+    at = "2026-01-10T00:00:00.000Z"
+    number = f"SG-2026-{cc}-01"
+    provider = {
+        "credit_code": cc,
+        "name": f"服务商{n}",
+        "category": "it_services",
+        "status": status,
+        "grade": grade,
+        "evaluation_total": evaluation,
+        "certificate": {"number": number, "valid_until": "2027-01-10"},
+        "certificate_seq": 1,
+        "assessment_results": {p: r for p, (r, _) in year_results.items()},
+        "assessment_scores": {p: s for p, (_, s) in year_results.items()},
+        "created_at": at,
+        "updated_at": at,
+    }
+    certificate = {
+        "number": number,
+        "credit_code": cc,
+        "provider_name": provider["name"],
+        "category": "it_services",
+        "grade": grade,
+        "scheme_version": "v1",
+        "issued_on": "2026-01-10",
+        "valid_until": "2027-01-10",
+        "status": "valid" if status != "eliminated" else "revoked",
+    }
+    audit = next_entry(prev_seq=0, prev_hash=None, at=at, actor="seed", action="seeded", credit_code=cc, data={})
+    dal.commit(
+        dal.Change(
+            cc,
+            provider,
+            0,
+            audit,
+            extra=[
+                dal.tx_put(
+                    dal.certificate_key(number),
+                    "certificate",
+                    certificate,
+                    name="c",
+                    new=True,
+                    indexes=dal.certificate_indexes(certificate),
+                )
+            ],
+        )
+    )
+    return cc
+
+
+@pytest.fixture
+def population() -> dict[str, str]:
+    return {
+        "capped_up": seed_provider(1, 3, "95", {"2026-Q1": ("excellent", "95"), "2026-Q2": ("excellent", "92")}),
+        "kept": seed_provider(2, 2, "85", {"2026-Q1": ("pass", "82"), "2026-Q2": ("excellent", "91")}),
+        "capped_down": seed_provider(3, 1, "91", {"2026-Q1": ("fail", "40"), "2026-Q2": ("pass", "61")}),
+        "no_data": seed_provider(4, 2, "88", {"2025-Q4": ("pass", "80")}),
+        "eliminated": seed_provider(5, 2, "88", {"2026-Q1": ("fail", "30")}, status="eliminated"),
+        "no_excellent": seed_provider(6, 3, "88", {"2026-Q1": ("pass", "85"), "2026-Q2": ("pass", "80")}),
+    }
+
+
+def run_to_end(api: Api, stack: Stack, host: FunctionHost, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    pollers = EventPollers(stack, host)
+    pollers.start()
+    try:
+        started = api.call("POST", path, body, who=ADMIN)
+        assert started.status == 202, started.body
+        pollers.drain(timeout=60)
+    finally:
+        pollers.stop()
+    return dict(api.call("GET", f"/v1/regradings/{started.body['run_id']}", who=ADMIN).body)
+
+
+def test_mixed_population(api: Api, stack: Stack, host: FunctionHost, population: dict[str, str]) -> None:
+    run = run_to_end(api, stack, host, "/v1/regradings", {"year": 2026})
+    assert run["status"] == "completed" and run["done"] == run["total"] == 5
+    assert run["counts"] == {"up": 1, "down": 1, "kept": 2, "no_data": 1, "failed": 0}
+    grades = {k: dal.get_provider(cc)["grade"] for k, cc in population.items()}  # type: ignore[index]
+    assert grades == {"capped_up": 2, "kept": 2, "capped_down": 2, "no_data": 2, "eliminated": 2, "no_excellent": 3}
+    # A changed grade gets a new certificate, the old one superseded; a kept one is renewed.
+    up = dal.get_provider(population["capped_up"])
+    assert up is not None and up["certificate"]["number"].endswith("-02")
+    assert dal.get_item(dal.certificate_key(f"SG-2026-{population['capped_up']}-01"))["status"] == "superseded"  # type: ignore[index]
+    kept = dal.get_item(dal.certificate_key(f"SG-2026-{population['kept']}-01"))
+    assert kept and kept["status"] == "valid" and kept["valid_until"] > "2027-01-10"
+    report = requests.get(run["report_url"], timeout=10).json()
+    rows = {r["credit_code"]: r for r in report["rows"]}
+    assert rows[population["capped_up"]]["why"].count("moved at most 1") == 1
+    assert "upgrade needs 1 excellent" in rows[population["no_excellent"]]["why"]
+    assert population["eliminated"] not in rows
+    csv_text = requests.get(run["report_csv_url"], timeout=10).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("credit_code,provider_name")
+    notice = api.call("GET", f"/v1/notices/{run['notice_ids'][0]}").body
+    assert notice["kind"] == "regrading" and len(notice["entries"]) == 2
+    for cc in population.values():
+        provider = dal.get_provider(cc)
+        assert provider is not None and verify_chain(dal.audit_entries(cc), provider["audit_head"]) == []
+
+
+def test_one_run_per_year_and_admins_only(api: Api, population: dict[str, str]) -> None:
+    first = api.call("POST", "/v1/regradings", {"year": 2026}, who=ADMIN)
+    assert first.status == 202
+    second = api.call("POST", "/v1/regradings", {"year": 2026}, who=ADMIN)
+    assert second.status == 409 and second.body["error"]["code"] == "REGRADING_RUNNING"
+    assert api.call("POST", "/v1/regradings", {"year": 2026}, who=REVIEWER).status == 403
+    assert api.call("POST", "/v1/regradings", {"year": 2999}, who=ADMIN).status == 422
+    assert api.call("GET", "/v1/regradings/NOPE", who=ADMIN).status == 404
+
+
+def test_what_if_reports_without_writing(
+    api: Api, stack: Stack, host: FunctionHost, population: dict[str, str]
+) -> None:
+    draft = {"version": "draft-2027", "evaluation_weight": 30, "assessment_weight": 70, "upgrade_needs_excellent": 0}
+    run = run_to_end(api, stack, host, "/v1/regradings/what-if", {"year": 2026, "config": draft})
+    assert run["status"] == "completed" and run["dry_run"] is True and run["notice_ids"] == []
+    assert sum(run["counts"].values()) == 5
+    assert dal.get_provider(population["no_excellent"])["grade"] == 3  # type: ignore[index]
+    assert run["counts"]["up"] >= 1  # the draft would move someone, and says who in the report
+    report = requests.get(run["report_url"], timeout=10).json()
+    assert report["dry_run"] is True and report["config"]["version"] == "draft-2027"
+
+
+def test_a_redelivered_batch_changes_nothing_twice(
+    stack: Stack, population: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grading import regrading
+    from grading.identity import Caller, Role
+
+    monkeypatch.setenv("REGRADING_QUEUE_URL", stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"])
+    run_id = regrading.start(Caller("a", frozenset({Role.ADMIN})), 2026, datetime.now(UTC))
+    batch = [population["capped_up"], population["kept"]]
+    regrading.process_items(run_id, batch, datetime.now(UTC))
+    seq = dal.get_provider(population["capped_up"])["audit_seq"]  # type: ignore[index]
+    regrading.process_items(run_id, batch, datetime.now(UTC))  # the queue delivers it again
+    assert dal.get_provider(population["capped_up"])["audit_seq"] == seq  # type: ignore[index]
+    assert dal.get_provider(population["capped_up"])["grade"] == 2  # type: ignore[index]
+    assert regrading.status(Caller("a", frozenset({Role.ADMIN})), run_id)["done"] == 2
