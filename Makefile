@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 3000
 BACKEND_PORT ?= 5000
 
-.PHONY: install serve invoke token test lint typecheck unit integration e2e fmt clean
+.PHONY: install system-deps serve invoke token test lint typecheck unit integration e2e fmt clean
 
 $(VENV)/.installed: requirements-dev.txt shared/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(VENV)/.installed: requirements-dev.txt shared/requirements.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+## Debian tools the visual tests use (poppler, headless Chromium, a CJK font); installs only what is missing
+system-deps:
+	bash scripts/system-deps.sh
 
 ## Run the whole system locally: moto backend + the API on 127.0.0.1:$(PORT)
 serve: install
@@ -36,7 +40,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 ## Everything CI runs: lint, types, template, then unit, integration and end-to-end tests
-test: lint typecheck
+test: lint typecheck system-deps
 	$(PY) -m pytest
 
 fmt: install
