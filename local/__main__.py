@@ -4,6 +4,7 @@ and `invoke` (one function against a running backend, like `sam local invoke`)."
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -80,7 +81,9 @@ def invoke(args: argparse.Namespace) -> int:
         print("give EVENT_FILE (or - for stdin) or --schedule [NAME]", file=sys.stderr)
         return 2
     try:
-        result = FunctionHost(stack).invoke(args.function, event)
+        # Like `sam local invoke`: the function's logs go to stderr, only the result to stdout.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = FunctionHost(stack).invoke(args.function, event)
     except Exception as exc:  # answer like `sam local invoke`: Lambda's error payload, non-zero exit
         error = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": traceback.format_exc()}
         print(json.dumps(error, indent=2, ensure_ascii=False))
