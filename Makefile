@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 3000
 BACKEND_PORT ?= 5000
 
-.PHONY: install system-deps serve invoke token test lint typecheck unit integration e2e fmt clean
+.PHONY: install system-deps serve invoke events token test lint typecheck unit integration e2e fmt clean
 
 $(VENV)/.installed: requirements-dev.txt shared/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ serve: install
 ## Invoke one function like `sam local invoke`: make invoke FUNCTION=ApplicationsFunction EVENT=events/...json
 invoke: install
 	$(PY) -m local invoke $(FUNCTION) $(EVENT) --backend http://127.0.0.1:$(BACKEND_PORT)
+
+## The last domain events the running `make serve` put on its bus (EventBridge), oldest first
+events: install
+	@$(PY) -m local events --api http://127.0.0.1:$(PORT)
 
 ## Print a local (unsigned) bearer token: make token SUB=u1 GROUPS=providers
 token: install

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from local.apigw import make_token
 from local.backend import LocalBackend, use_endpoint
+from local.events import EventRecorder
 from local.host import FunctionHost
 from local.pollers import EventPollers, scheduled_event
 from local.server import DRAIN_PATH, ApiServer
@@ -30,7 +31,9 @@ def serve(args: argparse.Namespace) -> int:
     host = FunctionHost(stack, isolate_layer=True)
     pollers = EventPollers(stack, host)
     pollers.start()
-    api = ApiServer(stack, host, pollers)
+    recorder = EventRecorder(stack)
+    recorder.start()
+    api = ApiServer(stack, host, pollers, recorder)
     api_url = api.start(port=args.port)
     print("!" * 78)
     print("!! LOCAL ONLY: bearer tokens are decoded WITHOUT signature verification.   !!")
@@ -55,6 +58,7 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         api.stop()
         pollers.stop()
+        recorder.stop()
         backend.stop()
     return 0
 
@@ -92,6 +96,17 @@ def invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def events(args: argparse.Namespace) -> int:
+    """The last domain events of a running `serve`, one JSON object a line (oldest first)."""
+    import urllib.request
+
+    query = f"?limit={args.limit}" + (f"&detail_type={args.detail_type}" if args.detail_type else "")
+    with urllib.request.urlopen(f"{args.api}/_local/events{query}", timeout=10) as reply:  # noqa: S310 - loopback
+        for event in json.loads(reply.read())["items"]:
+            print(json.dumps({k: event.get(k) for k in ("time", "detail-type", "detail")}, ensure_ascii=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     parser.add_argument("--template", default="template.yaml")
@@ -110,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--schedule", nargs="?", const="", help="send the function's Schedule event instead")
     p.add_argument("--backend", default="http://127.0.0.1:5000")
     p.set_defaults(run=invoke)
+    p = sub.add_parser("events", help="print the last domain events of a running serve")
+    p.add_argument("--api", default=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--detail-type", default=None)
+    p.set_defaults(run=events)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials/endpoint" on every client

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from local.apigw import api_event, claims_from_authorization
 from local.backend import QuietHandler
+from local.events import EventRecorder
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Route, Stack
@@ -24,6 +25,7 @@ from local.template import Route, Stack
 log = logging.getLogger("local.server")
 # Local-only hook for out-of-process callers (the e2e): waits until streams and queues are processed.
 DRAIN_PATH = "/_local/drain"
+EVENTS_PATH = "/_local/events"  # the domain events the stack emitted, oldest first (serve only)
 
 
 def _segment_rank(segment: str) -> int:
@@ -31,8 +33,14 @@ def _segment_rank(segment: str) -> int:
 
 
 class ApiServer:
-    def __init__(self, stack: Stack, host: FunctionHost, pollers: EventPollers | None = None) -> None:
-        self.stack, self.host, self.pollers = stack, host, pollers
+    def __init__(
+        self,
+        stack: Stack,
+        host: FunctionHost,
+        pollers: EventPollers | None = None,
+        recorder: EventRecorder | None = None,
+    ) -> None:
+        self.stack, self.host, self.pollers, self.recorder = stack, host, pollers, recorder
         self.stage = stack.parameters.get("StageName", "prod")
         routes = [(fn, r) for fn, spec in stack.functions.items() for r in spec.routes]
         # Literal segments win over {variables}, which win over {greedy+}: API Gateway's precedence.
@@ -68,6 +76,11 @@ class ApiServer:
     def handle(self, request: Request) -> tuple[Response, str]:
         if self.pollers and request.method == "POST" and request.path == DRAIN_PATH:
             return self._drain(request.args.get("timeout", "10")), "drain"
+        if self.recorder and request.method == "GET" and request.path == EVENTS_PATH:
+            limit = int(request.args.get("limit", "50"))
+            recorded = self.recorder.last(limit, request.args.get("detail_type"))
+            listing = json.dumps({"items": recorded}, ensure_ascii=False)
+            return Response(listing, 200, mimetype="application/json"), "events"
         found = self.match(request.method, request.path)
         if found is None:
             # API Gateway answers unknown routes *and* unknown methods with this response type.

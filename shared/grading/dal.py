@@ -24,11 +24,14 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 18| certified providers, in 16 shards         | Query GSI1PK=CERTIFIED#<shard> (sparse: certified, not eliminated) | GSI1 |
 | 19| a re-grading run with its counter shards  | Query PK=REGRADING#<run id>, SK begins_with "#"             | table |
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
+| 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>                       | table |
+| 22| a provider user's rectification orders    | Query GSI2PK=RECTS#<owner sub>, newest first                | GSI2  |
 
 Due kinds (present only while there is something to do, removed in the transaction that does it):
 `DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until),
 `DUE#ELIMINATION` (providers at the consecutive-failure limit, by when they reached it), `DUE#RECT_DEADLINE`
-(rectification orders waiting on the provider, by deadline).
+(rectification orders waiting on the provider, by deadline), `DUE#QUAL_REMIND` (qualifications, by the day 30 days
+before they expire), then `DUE#QUAL_EXPIRY` (reminded qualifications, by their expiry date).
 
 Items:
 
@@ -49,7 +52,8 @@ Items:
 | objection              | OBJECTION#<id>   | OBJECTION             |                               | NOTICE#<notice id> / <filed>#<id> |
 | certificate            | CERT#<number>    | CERTIFICATE           |                               | (Due: DUE#CERT_EXPIRY)      |
 | assessment             | PROVIDER#<cc>    | ASSESSMENT#<period>   |                               |                             |
-| rectification order    | RECT#<id>        | RECTIFICATION         |                               | (Due: DUE#RECT_DEADLINE)    |
+| rectification order    | RECT#<id>        | RECTIFICATION         |                               | RECTS#<owner> / <opened>#<id> (Due: DUE#RECT_DEADLINE) |
+| qualification          | PROVIDER#<cc>    | QUAL#<number>         |                               | (Due: DUE#QUAL_REMIND, then DUE#QUAL_EXPIRY) |
 | provider (certified)   | PROVIDER#<cc>    | PROFILE               | CERTIFIED#<shard> / <cc>      |                             |
 | re-grading run         | REGRADING#<run>  | #RUN                  |                               |                             |
 | run counter shard      | REGRADING#<run>  | #SHARD#<nn>           |                               |                             |
@@ -167,9 +171,32 @@ def rectification_key(rectification_id: str) -> dict[str, str]:
 
 
 def rectification_indexes(order: dict[str, Any]) -> dict[str, str]:
-    if order.get("status") not in ("open", "rejected"):
-        return {}
-    return {"DUE_PK": "DUE#RECT_DEADLINE", "DUE_SK": f"{order['deadline']}#{order['rectification_id']}"}
+    indexes = {
+        "GSI2PK": f"RECTS#{order.get('owner_sub')}",
+        "GSI2SK": f"{order['opened_at']}#{order['rectification_id']}",
+    }
+    if order.get("status") in ("open", "rejected"):
+        indexes |= {"DUE_PK": "DUE#RECT_DEADLINE", "DUE_SK": f"{order['deadline']}#{order['rectification_id']}"}
+    return indexes
+
+
+def rectifications_by_owner(owner_sub: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
+    """Pattern 22."""
+    return _query_index("GSI2", "GSI2PK", f"RECTS#{owner_sub}", limit, token)
+
+
+def qualification_key(credit_code: str, number: str) -> dict[str, str]:
+    return {"PK": f"PROVIDER#{credit_code}", "SK": f"QUAL#{number}"}
+
+
+def qualification_indexes(q: dict[str, Any]) -> dict[str, str]:
+    """In the Due index twice in its life: first for the reminder day, then (once reminded) for its expiry."""
+    where = f"{q['credit_code']}#{q['number']}"
+    if q.get("status") == "valid":
+        return {"DUE_PK": "DUE#QUAL_REMIND", "DUE_SK": f"{q['remind_on']}#{where}"}
+    if q.get("status") == "expiring":
+        return {"DUE_PK": "DUE#QUAL_EXPIRY", "DUE_SK": f"{q['valid_until']}#{where}"}
+    return {}
 
 
 CERTIFIED_SHARDS = 16

@@ -7,7 +7,9 @@ that an at-least-once stream may deliver.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 SOURCE = "provider-grading"
@@ -20,14 +22,19 @@ class DomainEvent:
     detail: dict[str, Any]
 
     def entry(self, bus_name: str) -> dict[str, Any]:
-        import json
-
         return {
             "Source": SOURCE,
             "DetailType": self.detail_type,
-            "Detail": json.dumps(self.detail, ensure_ascii=False, default=str),
+            "Detail": json.dumps(self.detail, ensure_ascii=False, default=_plain),
             "EventBusName": bus_name,
         }
+
+
+def _plain(value: Any) -> Any:
+    """Stream images carry every number as Decimal: whole ones are ints in the event, others exact strings."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    return str(value)
 
 
 def _application_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
@@ -163,6 +170,42 @@ def _assessment_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[
     ]
 
 
+def _qualification_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    if new.get("status") == "expiring" and (old or {}).get("status") != "expiring":
+        return [
+            DomainEvent(
+                "QualificationExpiring",
+                {
+                    "credit_code": new["credit_code"],
+                    "number": new["number"],
+                    "type": new.get("qualification_type"),
+                    "valid_until": new["valid_until"],
+                    "reminded_on": new.get("reminded_on"),
+                    "event_id": f"qualification:{new['credit_code']}:{new['number']}:expiring:{new['valid_until']}",
+                },
+            )
+        ]
+    return []
+
+
+def _regrading_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    if new.get("status") == "completed" and (old or {}).get("status") != "completed":
+        return [
+            DomainEvent(
+                "RegradingCompleted",
+                {
+                    "run_id": new["run_id"],
+                    "year": new.get("year"),
+                    "dry_run": bool(new.get("dry_run")),
+                    "counts": new.get("final_counts") or {},
+                    "notice_ids": new.get("notice_ids") or [],
+                    "event_id": f"regrading:{new['run_id']}:completed",
+                },
+            )
+        ]
+    return []
+
+
 def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[DomainEvent]:
     """The domain events that one item change means (an empty list for most changes)."""
     if new is None:
@@ -178,4 +221,8 @@ def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[D
         return _provider_events(old, new)
     if kind == "assessment":
         return _assessment_events(old, new)
+    if kind == "qualification":
+        return _qualification_events(old, new)
+    if kind == "regrading_run":
+        return _regrading_events(old, new)
     return []

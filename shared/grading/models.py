@@ -388,3 +388,42 @@ class RectificationView(BaseModel):
     status: Literal["open", "reported", "accepted", "rejected", "withdrawn"]
     opened_at: str
     reports: list[dict[str, Any]]
+
+
+# --- eligibility and qualifications (procurement integration) ----------------------------------------------
+
+
+class EligibilityView(BaseModel):
+    credit_code: str
+    eligibility: Literal["allowed", "warning", "not_allowed"]
+    grade: int | None
+    category: str | None = None
+    status: str
+    reasons: list[dict[str, str]] = Field(description="every reason, each {code, message}; empty when allowed")
+    checked_on: date
+
+
+class QualificationIn(Strict):
+    type: Text100
+    number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w.()/-]+$")
+    ]
+    issuer: Text200
+    valid_until: date
+    mandatory: bool = True
+    replaces: str | None = Field(default=None, max_length=100, description="the number of the qualification it renews")
+
+
+class QualificationReviewIn(Strict):
+    decision: Literal["accepted", "rejected"]
+    note: Text1000 | None = None
+
+
+class QualificationView(BaseModel):
+    credit_code: str
+    number: str
+    type: str
+    valid_until: date
+    mandatory: bool
+    status: Literal["pending", "valid", "expiring", "expired", "rejected", "replaced"]
+    replaces: str | None = None

@@ -28,12 +28,17 @@ from grading.ids import new_id
 from grading.models import (
     AssessmentIn,
     AssessmentView,
+    EligibilityView,
     Page,
     ProviderView,
+    QualificationIn,
+    QualificationReviewIn,
+    QualificationView,
     RectificationReportIn,
     RectificationVerificationIn,
     RectificationView,
 )
+from grading.standing import derive_status, eligibility, qualification_record, reminder_day
 
 _ATTEMPTS = 3
 
@@ -93,9 +98,9 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
         results = {**(provider.get("assessment_results") or {}), body.period: outcome.result}
         failures = trailing_failures(results)
         state = standing(failures, scheme.consecutive_failure_limit)
-        status = (
-            provider["status"] if provider["status"] == "eliminated" else ("active" if state == "active" else "warned")
-        )
+        open_orders = [
+            o for o in provider.get("open_rectifications") or [] if o != (existing or {}).get("rectification_id")
+        ]
         extra: list[dict[str, Any]] = []
         rectification_id = (existing or {}).get("rectification_id")
         if outcome.result == "fail" and not rectification_id:
@@ -169,15 +174,19 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
                 expected_version=existing["version"] if existing else None,
             )
         )
+        if rectification_id:
+            open_orders.append(rectification_id)
         provider_after = {
             **provider,
+            "open_rectifications": open_orders,
             "assessment_results": results,
             "assessment_scores": {**(provider.get("assessment_scores") or {}), body.period: str(outcome.score)},
             "consecutive_failures": failures,
-            "status": status,
             "elimination_due_at": at if state == "due_for_elimination" else None,
             "updated_at": at,
         }
+        status = derive_status(provider_after, scheme.consecutive_failure_limit)
+        provider_after["status"] = status
         audit = _audit(
             provider,
             at,
@@ -275,7 +284,15 @@ def _change_rectification(
             dal.commit(
                 dal.Change(
                     order["credit_code"],
-                    {**provider, "updated_at": at},
+                    {
+                        **provider,
+                        "open_rectifications": [
+                            o
+                            for o in provider.get("open_rectifications") or []
+                            if o != rectification_id or updated["status"] in ("open", "reported", "rejected")
+                        ],
+                        "updated_at": at,
+                    },
                     int(provider["audit_seq"]),
                     audit,
                     extra=[
@@ -420,3 +437,191 @@ def eliminate(provider: dict[str, Any], now: datetime, ban_days: int | None = No
 
 def days_until(day: str, today: date) -> int:
     return (date.fromisoformat(day) - today).days
+
+
+# --- eligibility: the procurement integration point -------------------------------------------------------
+
+
+def check_eligibility(caller: Caller, credit_code: str, category: str | None, now: datetime) -> EligibilityView:
+    """One GetItem: everything the answer needs is kept on the provider record."""
+    provider = dal.get_provider(credit_code)
+    if provider is None:
+        raise NotFound(f"provider {credit_code} not found")
+    verdict, reasons = eligibility(provider, category, local_date(now))
+    return EligibilityView(
+        credit_code=credit_code,
+        eligibility=verdict,
+        grade=provider.get("grade"),
+        category=provider.get("category"),
+        status=provider.get("status", "active"),
+        reasons=reasons,
+        checked_on=local_date(now),
+    )
+
+
+def my_rectifications(caller: Caller, limit: int, token: str | None) -> Page[RectificationView]:
+    caller.require(Role.PROVIDER)
+    items, next_token = dal.rectifications_by_owner(caller.sub, limit, token)
+    return Page[RectificationView](items=[_rect_view(i) for i in items], next_token=next_token)
+
+
+# --- qualifications (资质): reminders, expiry, replacement -------------------------------------------------
+
+
+def _commit_qualification(
+    provider: dict[str, Any],
+    q: dict[str, Any],
+    at: str,
+    actor: str,
+    action: str,
+    data: dict[str, Any],
+    *,
+    new: bool = False,
+    extra: list[dict[str, Any]] | None = None,
+) -> None:
+    record = dict(q)
+    version = record.pop("version", None)
+    qualifications = {**(provider.get("qualifications") or {}), q["number"]: qualification_record(q)}
+    after = {**provider, "qualifications": qualifications, "updated_at": at}
+    after["status"] = derive_status(after, DEFAULT_ASSESSMENT_SCHEME.consecutive_failure_limit)
+    dal.commit(
+        dal.Change(
+            provider["credit_code"],
+            after,
+            int(provider["audit_seq"]),
+            _audit(provider, at, actor, action, {"number": q["number"], **data}),
+            extra=[
+                dal.tx_put(
+                    dal.qualification_key(provider["credit_code"], q["number"]),
+                    "qualification",
+                    record,
+                    name="qualification",
+                    new=new,
+                    expected_version=None if new else version,
+                    indexes=dal.qualification_indexes(record),
+                ),
+                *(extra or []),
+            ],
+        )
+    )
+
+
+def _qualification_view(q: dict[str, Any]) -> QualificationView:
+    return QualificationView.model_validate({**q, "type": q.get("qualification_type")})
+
+
+def advance_qualification(q: dict[str, Any], step: str, now: datetime) -> bool:
+    """The sweep's two steps: `remind` 30 days before expiry (QualificationExpiring), `expire` the day after the
+    last valid day (the provider is warned while a mandatory qualification is expired)."""
+    expected = {"remind": "valid", "expire": "expiring"}[step]
+    for _ in range(_ATTEMPTS):
+        current = dal.get_item(dal.qualification_key(q["credit_code"], q["number"]))
+        provider = dal.get_provider(q["credit_code"])
+        if current is None or provider is None or current.get("status") != expected:
+            return False
+        at = iso(now)
+        if step == "remind":
+            changed = {**current, "status": "expiring", "reminded_on": local_date(now).isoformat()}
+        else:
+            changed = {**current, "status": "expired", "expired_on": local_date(now).isoformat()}
+        try:
+            _commit_qualification(
+                provider,
+                changed,
+                at,
+                "daily-sweep",
+                f"qualification.{changed['status']}",
+                {"valid_until": current["valid_until"]},
+            )
+        except dal.TransactionConflict:
+            continue
+        return True
+    raise _busy()
+
+
+def submit_qualification(caller: Caller, credit_code: str, body: QualificationIn, now: datetime) -> QualificationView:
+    """The provider declares a new (renewed) qualification; it counts once a reviewer accepts it."""
+    caller.require(Role.PROVIDER)
+    provider = dal.get_provider(credit_code)
+    if provider is None or provider.get("owner_sub") != caller.sub:
+        raise NotFound(f"provider {credit_code} not found")
+    if body.valid_until <= local_date(now):
+        raise InvalidInput.field("valid_until", "must be in the future")
+    if body.replaces and body.replaces not in (provider.get("qualifications") or {}):
+        raise InvalidInput.field("replaces", "is not a qualification of this provider")
+    at = iso(now)
+    q = {
+        "credit_code": credit_code,
+        "number": body.number,
+        "qualification_type": body.type,
+        "issuer": body.issuer,
+        "valid_until": body.valid_until.isoformat(),
+        "mandatory": body.mandatory,
+        "replaces": body.replaces,
+        "status": "pending",
+        "submitted_at": at,
+        "remind_on": reminder_day(body.valid_until.isoformat()),
+    }
+    try:
+        _commit_qualification(
+            provider, q, at, caller.sub, "qualification.submitted", {"replaces": body.replaces}, new=True
+        )
+    except dal.TransactionConflict as lost:
+        if "qualification" in lost.reasons:
+            raise Conflict(f"qualification {body.number} is already declared", code="QUALIFICATION_EXISTS") from None
+        raise _busy() from None
+    return _qualification_view(q)
+
+
+def review_qualification(
+    caller: Caller, credit_code: str, number: str, body: QualificationReviewIn, now: datetime
+) -> QualificationView:
+    """Accepted: it counts (and the one it replaces stops counting); the provider is active again when nothing
+    else keeps it warned."""
+    caller.require(Role.REVIEWER)
+    for _ in range(_ATTEMPTS):
+        q = dal.get_item(dal.qualification_key(credit_code, number))
+        provider = dal.get_provider(credit_code)
+        if q is None or provider is None:
+            raise NotFound(f"qualification {number} of {credit_code} not found")
+        if q["status"] != "pending":
+            raise Conflict(f"qualification {number} is {q['status']}, not pending review", code="INVALID_STATE")
+        at = iso(now)
+        accepted = body.decision == "accepted"
+        changed = {
+            **q,
+            "status": "valid" if accepted else "rejected",
+            "reviewed_by": caller.sub,
+            "reviewed_at": at,
+            "review_note": body.note,
+        }
+        extra: list[dict[str, Any]] = []
+        if accepted and q.get("replaces"):
+            old = dal.get_item(dal.qualification_key(credit_code, q["replaces"]))
+            if old is not None:
+                replaced = {**old, "status": "replaced", "replaced_by": number}
+                listed = {**(provider.get("qualifications") or {}), old["number"]: qualification_record(replaced)}
+                provider = {**provider, "qualifications": listed}
+                extra.append(
+                    dal.tx_put(
+                        dal.qualification_key(credit_code, old["number"]),
+                        "qualification",
+                        replaced,
+                        name="replaced",
+                        expected_version=replaced.pop("version", None),
+                    )
+                )
+        try:
+            _commit_qualification(
+                provider,
+                changed,
+                at,
+                caller.sub,
+                f"qualification.{changed['status']}",
+                {"note": body.note},
+                extra=extra,
+            )
+        except dal.TransactionConflict:
+            continue
+        return _qualification_view(changed)
+    raise _busy()

@@ -17,6 +17,7 @@ from grading.config import settings
 from grading.lifecycle import Action, Status, releases_slot, transition
 from grading.notices import certificate_number
 from grading.observability import logger
+from grading.standing import qualification_record, reminder_day
 
 
 @dataclass
@@ -26,6 +27,8 @@ class SweepReport:
     certificates_issued: int = 0
     certificates_expired: int = 0
     providers_eliminated: int = 0
+    qualifications_reminded: int = 0
+    qualifications_expired: int = 0
     waiting_on_objections: int = 0
     items_read: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
@@ -59,7 +62,17 @@ def run(now: datetime) -> SweepReport:
         except Exception as exc:
             logger.exception("elimination failed", credit_code=provider.get("credit_code"))
             report.failures.append({"item": f"provider {provider.get('credit_code')}", "error": repr(exc)})
+    today = local_date(now).isoformat()
     yesterday = (local_date(now) - timedelta(days=1)).isoformat()
+    for step, kind, until in (("remind", "QUAL_REMIND", today), ("expire", "QUAL_EXPIRY", yesterday)):
+        for qualification in _pages(kind, until, report):
+            try:
+                if providers.advance_qualification(qualification, step, now):
+                    report.qualifications_reminded += step == "remind"
+                    report.qualifications_expired += step == "expire"
+            except Exception as exc:
+                logger.exception("qualification step failed", number=qualification.get("number"))
+                report.failures.append({"item": f"qualification {qualification.get('number')}", "error": repr(exc)})
     for certificate in _pages("CERT_EXPIRY", yesterday, report):
         try:
             expire_certificate(certificate, now)
@@ -186,8 +199,31 @@ def certify(application_id: str, notice_id: str, now: datetime) -> bool:
                 "superseded": old_number,
             },
         )
+        qualifications = {
+            q["number"]: {
+                **{k: v for k, v in q.items() if k != "type"},
+                "qualification_type": q["type"],  # `type` is the table's item-type attribute
+                "version": 1,
+                "credit_code": app["credit_code"],
+                "status": "valid",
+                "remind_on": reminder_day(q["valid_until"]),
+            }
+            for q in app.get("qualifications", [])
+        }
+        extra += [
+            dal.tx_put(
+                dal.qualification_key(app["credit_code"], number),
+                "qualification",
+                q,
+                name="qualification",
+                indexes=dal.qualification_indexes(q),
+            )
+            for number, q in sorted(qualifications.items())
+            if q["valid_until"] > today.isoformat()
+        ]
         provider_after = {
             **provider,
+            "qualifications": {n: qualification_record(q) for n, q in qualifications.items()},
             "grade": certificate["grade"],
             "category": certificate["category"],
             "certificate": {"number": number, "valid_until": certificate["valid_until"]},

@@ -13,8 +13,12 @@ from grading.http import caller, request_time
 from grading.models import (
     AssessmentIn,
     AssessmentView,
+    EligibilityView,
     Page,
     ProviderView,
+    QualificationIn,
+    QualificationReviewIn,
+    QualificationView,
     RectificationReportIn,
     RectificationVerificationIn,
     RectificationView,
@@ -98,3 +102,52 @@ def verify(
     rectification_id: RectificationId, body: Annotated[RectificationVerificationIn, Body()]
 ) -> RectificationView:
     return providers.verify_rectification(caller(router), rectification_id, body, request_time(router))
+
+
+@router.get(
+    "/v1/providers/<credit_code>/eligibility",
+    summary="May this provider be awarded work now? allowed / warning / not_allowed, with every reason",
+    tags=["procurement"],
+    responses=_ERRORS,
+)
+def check_eligibility(
+    credit_code: CreditCode,
+    category: Annotated[str | None, Query(max_length=64, description="the category the work is in")] = None,
+) -> EligibilityView:
+    return providers.check_eligibility(caller(router), credit_code.upper(), category, request_time(router))
+
+
+@router.post(
+    "/v1/providers/<credit_code>/qualifications",
+    summary="Declare a new or renewed qualification certificate (资质, the provider)",
+    tags=["providers"],
+    responses=_ERRORS,
+)
+def submit_qualification(
+    credit_code: CreditCode, body: Annotated[QualificationIn, Body()]
+) -> Response[QualificationView]:
+    view = providers.submit_qualification(caller(router), credit_code.upper(), body, request_time(router))
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+
+
+@router.post(
+    "/v1/providers/<credit_code>/qualifications/<number>/review",
+    summary="Accept or reject a declared qualification (reviewers)",
+    tags=["providers"],
+    responses=_ERRORS,
+)
+def review_qualification(
+    credit_code: CreditCode,
+    number: Annotated[str, Path(pattern=r"^[\w.()-]{1,100}$")],
+    body: Annotated[QualificationReviewIn, Body()],
+) -> QualificationView:
+    return providers.review_qualification(caller(router), credit_code.upper(), number, body, request_time(router))
+
+
+@router.get(
+    "/v1/me/rectifications", summary="The caller's rectification orders", tags=["rectification"], responses=_ERRORS
+)
+def my_rectifications(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20, next_token: Annotated[str | None, Query(max_length=2048)] = None
+) -> Page[RectificationView]:
+    return providers.my_rectifications(caller(router), limit, next_token)

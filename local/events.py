@@ -1,0 +1,56 @@
+"""The domain events the local stack put on its EventBridge bus, kept so a developer (or a test) can read them:
+a rule on the default bus copies everything from our source into a queue; a thread moves it into memory."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from typing import Any
+
+from local.backend import internal_client
+from local.template import Stack
+
+SOURCE = "provider-grading"
+
+
+class EventRecorder:
+    def __init__(self, stack: Stack, keep: int = 2000) -> None:
+        self.stack = stack
+        self.events: deque[dict[str, Any]] = deque(maxlen=keep)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="event-recorder", daemon=True)
+        self.queue_url = ""
+
+    def start(self) -> None:
+        sqs, events = internal_client("sqs", self.stack.region), internal_client("events", self.stack.region)
+        self.queue_url = sqs.create_queue(QueueName=f"{self.stack.name}-observed-events")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name=f"{self.stack.name}-observe", EventPattern=json.dumps({"source": [SOURCE]}))
+        events.put_targets(Rule=f"{self.stack.name}-observe", Targets=[{"Id": "observed", "Arn": arn}])
+        self._thread.start()
+
+    def _run(self) -> None:
+        sqs = internal_client("sqs", self.stack.region)
+        while not self._stop.is_set():
+            try:
+                batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            except Exception:  # the backend is shutting down
+                if self._stop.wait(0.5):
+                    return
+                continue
+            for message in batch.get("Messages", []):
+                with self._lock:
+                    self.events.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def last(self, limit: int = 50, detail_type: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            found = [e for e in self.events if detail_type in (None, e.get("detail-type"))]
+        return found[-limit:]
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
