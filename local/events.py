@@ -35,12 +35,17 @@ class EventRecorder:
         sqs = internal_client("sqs", self.stack.region)
         while not self._stop.is_set():
             try:
-                batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+                # No long polling: the local backend serves one request at a time, so a waiting receive would
+                # hold up every function for its whole wait.
+                batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
             except Exception:  # the backend is shutting down
                 if self._stop.wait(0.5):
                     return
                 continue
-            for message in batch.get("Messages", []):
+            messages = batch.get("Messages", [])
+            if not messages and self._stop.wait(0.3):
+                return
+            for message in messages:
                 with self._lock:
                     self.events.append(json.loads(message["Body"]))
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
