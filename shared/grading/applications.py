@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from grading import dal, storage
-from grading.audit import next_entry
+from grading.audit import entry_for, next_entry
 from grading.clock import iso, local_date
 from grading.config import settings
 from grading.errors import Conflict, InvalidInput, NotFound
@@ -317,13 +317,11 @@ def _change(
             "updated_at": at,
             "history": [*app["history"], _history(at, caller.sub, action, before, after, **extra)],
         }
-        audit = next_entry(
-            prev_seq=provider["audit_seq"],
-            prev_hash=provider.get("audit_head"),
+        audit = entry_for(
+            provider,
             at=at,
             actor=caller.sub,
             action=f"application.{action.value}",
-            credit_code=app["credit_code"],
             data={
                 "application_id": application_id,
                 "from": before,

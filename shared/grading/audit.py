@@ -59,6 +59,19 @@ def next_entry(
     return AuditEntry(seq=seq, body=body, hash=digest(body))
 
 
+def entry_for(provider: dict[str, Any], *, at: str, actor: str, action: str, data: dict[str, Any]) -> AuditEntry:
+    """The provider's next entry, chained to the head the provider record carries."""
+    return next_entry(
+        prev_seq=int(provider.get("audit_seq") or 0),
+        prev_hash=provider.get("audit_head"),
+        at=at,
+        actor=actor,
+        action=action,
+        credit_code=provider["credit_code"],
+        data=data,
+    )
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int

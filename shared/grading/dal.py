@@ -296,6 +296,18 @@ def _ints(value: Any) -> Any:
 # --- reads --------------------------------------------------------------------------------------------------
 
 
+def _query_all(**kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a Query matches, following LastEvaluatedKey; deserialised, keys kept."""
+    items: list[dict[str, Any]] = []
+    kwargs = {"TableName": table_name(), **kwargs}
+    while True:
+        page = client().query(**kwargs)
+        items.extend(_deser(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 @dataclass
 class Dossier:
     """Everything stored under one application: read in one round trip (pattern 1)."""
@@ -315,19 +327,11 @@ class Dossier:
 
 
 def get_dossier(application_id: str) -> Dossier:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": "PK = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": f"APP#{application_id}"}},
-        "ConsistentRead": True,
-    }
-    while True:
-        page = client().query(**kwargs)
-        items.extend(_deser(i) for i in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = _query_all(
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"APP#{application_id}"}},
+        ConsistentRead=True,
+    )
     dossier = Dossier(application=None)
     for item in items:
         sk = item["SK"]
@@ -392,21 +396,12 @@ def get_provider(credit_code: str) -> dict[str, Any] | None:
 
 def audit_entries(credit_code: str) -> list[AuditEntry]:
     """Pattern 5, in order."""
-    entries: list[AuditEntry] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :audit)",
-        "ExpressionAttributeValues": {":pk": {"S": f"PROVIDER#{credit_code}"}, ":audit": {"S": "AUDIT#"}},
-        "ConsistentRead": True,
-    }
-    while True:
-        page = client().query(**kwargs)
-        for raw in page.get("Items", []):
-            item = _deser(raw)
-            entries.append(AuditEntry(seq=int(item["seq"]), body=item["body"], hash=item["hash"]))
-        if "LastEvaluatedKey" not in page:
-            return entries
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = _query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :audit)",
+        ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{credit_code}"}, ":audit": {"S": "AUDIT#"}},
+        ConsistentRead=True,
+    )
+    return [AuditEntry(seq=int(i["seq"]), body=i["body"], hash=i["hash"]) for i in items]
 
 
 # --- pagination -------------------------------------------------------------------------------------------
@@ -702,22 +697,12 @@ def get_item(key: dict[str, str]) -> dict[str, Any] | None:
 
 
 def query_partition(pk: str, begins_with: str | None = None) -> list[dict[str, Any]]:
-    """Every item of one partition (a pool of experts), or those whose SK begins with a prefix; paginated."""
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": "PK = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": pk}},
-    }
+    """Every item of one partition (a pool of experts), or those whose SK begins with a prefix."""
+    condition, values = "PK = :pk", {":pk": {"S": pk}}
     if begins_with:
-        kwargs["KeyConditionExpression"] += " AND begins_with(SK, :prefix)"
-        kwargs["ExpressionAttributeValues"][":prefix"] = {"S": begins_with}
-    while True:
-        page = client().query(**kwargs)
-        items.extend(_strip(_deser(i)) for i in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        condition += " AND begins_with(SK, :prefix)"
+        values[":prefix"] = {"S": begins_with}
+    return [_strip(i) for i in _query_all(KeyConditionExpression=condition, ExpressionAttributeValues=values)]
 
 
 def get_many(keys: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -751,19 +736,12 @@ def due(kind: str, until: str, limit: int = 100, token: str | None = None) -> tu
 
 def objections_of_notice(notice_id: str) -> list[dict[str, Any]]:
     """Pattern 12, every objection filed against one notice."""
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table_name(),
-        "IndexName": "GSI2",
-        "KeyConditionExpression": "GSI2PK = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": f"NOTICE#{notice_id}"}},
-    }
-    while True:
-        page = client().query(**kwargs)
-        items.extend(_versioned(_strip(_deser(i))) for i in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = _query_all(
+        IndexName="GSI2",
+        KeyConditionExpression="GSI2PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"NOTICE#{notice_id}"}},
+    )
+    return [_versioned(_strip(i)) for i in items]
 
 
 def set_once(key: dict[str, str], attrs: dict[str, Any], guard: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from grading import dal, panel
 from grading.applications import load_visible
-from grading.audit import canonical, next_entry
+from grading.audit import canonical, entry_for
 from grading.clock import iso
 from grading.config import settings
 from grading.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -190,13 +190,11 @@ def _commit(
     if provider is None:
         raise RuntimeError(f"provider {app['credit_code']} missing")
     at = iso(now)
-    entry = next_entry(
-        prev_seq=provider["audit_seq"],
-        prev_hash=provider.get("audit_head"),
+    entry = entry_for(
+        provider,
         at=at,
         actor=caller.sub,
         action=action,
-        credit_code=app["credit_code"],
         data={"application_id": app["application_id"], **audit_data},
     )
     dal.commit(

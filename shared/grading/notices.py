@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from grading import dal, storage
-from grading.audit import next_entry
+from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.errors import Conflict, InvalidInput, NotFound
 from grading.identity import Caller, Role
@@ -104,13 +104,11 @@ def file_objection(caller: Caller, notice_id: str, body: ObjectionIn, now: datet
             "filed_at": at,
             "status": "open",
         }
-        audit = next_entry(
-            prev_seq=int(provider["audit_seq"]),
-            prev_hash=provider.get("audit_head"),
+        audit = entry_for(
+            provider,
             at=at,
             actor=caller.sub,
             action="objection.filed",
-            credit_code=entry["credit_code"],
             data={
                 "application_id": body.application_id,
                 "notice_id": notice_id,
@@ -222,13 +220,11 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
                 ],
             }
             slot = "release" if releases_slot(app["status"], after) else None
-        audit = next_entry(
-            prev_seq=int(provider["audit_seq"]),
-            prev_hash=provider.get("audit_head"),
+        audit = entry_for(
+            provider,
             at=at,
             actor=caller.sub,
             action=f"objection.{body.decision}",
-            credit_code=objection["credit_code"],
             data={"objection_id": objection_id, "application_id": app["application_id"], "outcome": body.outcome},
         )
         try:

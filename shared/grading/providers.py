@@ -20,7 +20,7 @@ from grading.assessment import (
     standing,
     trailing_failures,
 )
-from grading.audit import next_entry
+from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.errors import Conflict, InvalidInput, NotFound
 from grading.identity import Caller, Role
@@ -48,13 +48,11 @@ def _busy() -> Conflict:
 
 
 def _audit(provider: dict[str, Any], at: str, actor: str, action: str, data: dict[str, Any]) -> Any:
-    return next_entry(
-        prev_seq=int(provider["audit_seq"]),
-        prev_hash=provider.get("audit_head"),
+    return entry_for(
+        provider,
         at=at,
         actor=actor,
         action=action,
-        credit_code=provider["credit_code"],
         data=data,
     )
 

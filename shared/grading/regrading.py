@@ -31,7 +31,7 @@ import boto3
 from pydantic import BaseModel, ConfigDict, Field
 
 from grading import dal, storage
-from grading.audit import next_entry
+from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.config import settings
 from grading.errors import Conflict, NotFound
@@ -397,13 +397,11 @@ def _plan(
             )
         )
         certificate = {"number": number, "valid_until": valid_until}
-    audit = next_entry(
-        prev_seq=int(provider["audit_seq"]),
-        prev_hash=provider.get("audit_head"),
+    audit = entry_for(
+        provider,
         at=at,
         actor=f"regrading:{run['run_id']}",
         action="provider.regraded",
-        credit_code=cc,
         data={k: result[k] for k in ("old_grade", "new_grade", "change", "combined", "why")},
     )
     after = {

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from grading import dal, providers
-from grading.audit import next_entry
+from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.config import settings
 from grading.lifecycle import Action, Status, releases_slot, transition
@@ -185,13 +185,11 @@ def certify(application_id: str, notice_id: str, now: datetime) -> bool:
                 },
             ],
         }
-        audit = next_entry(
-            prev_seq=int(provider["audit_seq"]),
-            prev_hash=provider.get("audit_head"),
+        audit = entry_for(
+            provider,
             at=at,
             actor="daily-sweep",
             action="certificate.issued",
-            credit_code=app["credit_code"],
             data={
                 "application_id": application_id,
                 "number": number,
@@ -256,13 +254,11 @@ def expire_certificate(certificate: dict[str, Any], now: datetime) -> None:
     at = iso(now)
     expired = {**certificate, "status": "expired", "expired_at": at}
     version = expired.pop("version")
-    audit = next_entry(
-        prev_seq=int(provider["audit_seq"]),
-        prev_hash=provider.get("audit_head"),
+    audit = entry_for(
+        provider,
         at=at,
         actor="daily-sweep",
         action="certificate.expired",
-        credit_code=certificate["credit_code"],
         data={"number": certificate["number"], "valid_until": certificate["valid_until"]},
     )
     dal.commit(
