@@ -186,3 +186,21 @@ def in_notice_application(api: Api, credit_code: str = CREDIT_CODE, score: int =
     decided = api.call("POST", f"/v1/applications/{app_id}/decision", who=ADMIN)
     assert decided.status == 200 and decided.body["notice_id"], decided.body
     return app_id, decided.body["notice_id"]
+
+
+@pytest.fixture
+def bus() -> Iterator[Any]:
+    """Everything our source puts on the default bus, routed into a queue; call it to read what arrived."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    url = sqs.create_queue(QueueName="observed-domain-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="observe", EventPattern=json.dumps({"source": ["provider-grading"]}))
+    events.put_targets(Rule="observe", Targets=[{"Id": "q", "Arn": arn}])
+
+    def read() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            found.extend(json.loads(m["Body"]) for m in batch)
+        return found
+
+    yield read

@@ -4,10 +4,8 @@ domain events on the default bus, and a failed publish is retried rather than lo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from local.host import FunctionHost
@@ -16,29 +14,7 @@ from local.template import Stack
 from tests.integration.conftest import PROVIDER, REVIEWER, Api, application_body
 
 
-@pytest.fixture
-def bus_messages() -> Iterator[Any]:
-    """Route everything from our source on the default bus into a queue the test can read."""
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="observed-domain-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="observe", EventPattern=json.dumps({"source": ["provider-grading"]}))
-    events.put_targets(Rule="observe", Targets=[{"Id": "q", "Arn": arn}])
-
-    def read() -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        while True:
-            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-            if not batch:
-                return found
-            found.extend(json.loads(m["Body"]) for m in batch)
-
-    yield read
-
-
-def test_lifecycle_changes_reach_the_bus_in_order(
-    api: Api, stack: Stack, host: FunctionHost, bus_messages: Any
-) -> None:
+def test_lifecycle_changes_reach_the_bus_in_order(api: Api, stack: Stack, host: FunctionHost, bus: Any) -> None:
     pollers = EventPollers(stack, host)
     pollers.start()
     try:
@@ -48,7 +24,7 @@ def test_lifecycle_changes_reach_the_bus_in_order(
         pollers.drain(timeout=20)
     finally:
         pollers.stop()
-    events = bus_messages()
+    events = bus()
     assert [e["detail-type"] for e in events] == ["ApplicationSubmitted", "ApplicationReviewed"]
     assert all(e["source"] == "provider-grading" for e in events)
     assert events[1]["detail"]["decision"] == "return"

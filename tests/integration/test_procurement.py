@@ -5,11 +5,9 @@ each valid against its JSON Schema."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import boto3
 import jsonschema
 import pytest
 
@@ -112,23 +110,6 @@ def test_my_rectifications_are_mine_only(api: Api) -> None:
     mine = api.call("GET", "/v1/me/rectifications", who=PROVIDER).body
     assert [o["rectification_id"] for o in mine["items"]] == [order]
     assert api.call("GET", "/v1/me/rectifications", who=OTHER_PROVIDER).body["items"] == []
-
-
-@pytest.fixture
-def bus() -> Iterator[Any]:
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="observed-procurement")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="observe-all", EventPattern=json.dumps({"source": ["provider-grading"]}))
-    events.put_targets(Rule="observe-all", Targets=[{"Id": "q", "Arn": arn}])
-
-    def read() -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            found.extend(json.loads(m["Body"]) for m in batch)
-        return found
-
-    yield read
 
 
 def test_events_of_a_life_in_order_and_valid(api: Api, stack: Stack, host: FunctionHost, bus: Any) -> None:

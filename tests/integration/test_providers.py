@@ -148,10 +148,17 @@ def test_two_failed_periods_eliminate_revoke_ban_and_notice(api: Api) -> None:
 
 def test_one_failing_provider_does_not_stop_the_others(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     from grading import providers
+    from grading.credit_code import check_character
 
-    certified(api)
-    assess(api, "2026-Q3", passing=False)
-    assess(api, "2026-Q4", passing=False)
+    second = "91350100M000500Y1"
+    second += check_character(second)
+    for cc in (CREDIT_CODE, second):
+        in_notice_application(api, credit_code=cc)
+    assert sweep.run(LATER).certificates_issued == 2
+    for cc in (CREDIT_CODE, second):
+        for period in ("2026-Q3", "2026-Q4"):
+            body = {"credit_code": cc, "period": period, "indicators": indicators(passing=False)}
+            assert api.call("POST", "/v1/assessments", body, who=ADMIN).status == 201
     real = providers.eliminate
     calls: list[str] = []
 
@@ -163,6 +170,9 @@ def test_one_failing_provider_does_not_stop_the_others(api: Api, monkeypatch: py
 
     monkeypatch.setattr(providers, "eliminate", broken)
     first = sweep.run(LATER)
-    assert first.failures and first.providers_eliminated == 0
+    assert len(first.failures) == 1 and first.providers_eliminated == 1  # the other one went through
+    failed_cc = calls[0]
+    assert dal.get_provider(failed_cc)["status"] == "warned"  # type: ignore[index]  # untouched, not half-done
     retried = sweep.run(LATER)
     assert retried.providers_eliminated == 1 and retried.failures == []
+    assert {dal.get_provider(cc)["status"] for cc in (CREDIT_CODE, second)} == {"eliminated"}  # type: ignore[index]
