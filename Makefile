@@ -53,3 +53,33 @@ fmt: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+## Walk each provider's audit chain and name any broken entry (exit 1): CODES="cc ..." or every provider. Against
+## the backend of a running `make serve`, or set TABLE_NAME (and AWS credentials) to check a deployed stack's table.
+verify-audit: install
+ifdef TABLE_NAME
+	PYTHONPATH=shared TABLE_NAME=$(TABLE_NAME) $(PY) -m grading.audit_verify $(CODES)
+else
+	PYTHONPATH=shared AWS_ENDPOINT_URL=http://127.0.0.1:$(BACKEND_PORT) AWS_ACCESS_KEY_ID=testing \
+	AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 TABLE_NAME=provider-grading-local-GradingTable \
+	$(PY) -m grading.audit_verify $(CODES)
+endif
+.PHONY: verify-audit security-tools
+
+## checkov pins its own boto3, so it gets a venv of its own inside .venv (tests/security/test_template_security.py)
+CHECKOV := $(VENV)/checkov/bin/checkov
+$(CHECKOV):
+	test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/checkov/bin/python -m pip install --quiet checkov==3.3.30
+security-tools: $(CHECKOV)
+test: security-tools
+
+## Benchmarks (issue 8): one table, and bench/results.json; <10 min. `make bench ARGS=--quick` is the <1 min smoke
+bench: install
+	$(PY) -m bench $(ARGS)
+
+## The <1 minute smoke of `make bench`: small sizes, few repetitions, no package download (writes bench/*.tmp)
+bench-quick: install
+	$(PY) -m bench --quick $(ARGS)
+.PHONY: bench bench-quick

@@ -5,6 +5,7 @@ Errors are mapped to `{"error": {"code", "message", "details"}}` here and nowher
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime
 from typing import Any
@@ -106,6 +107,41 @@ def request_time(router: Router | APIGatewayRestResolver) -> datetime:
     return clock.now()
 
 
+def _proxy_error(status: int, code: str, message: str, details: list[dict[str, Any]]) -> dict[str, Any]:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON, "Access-Control-Allow-Origin": "*"},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def unreadable_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Every body this API takes is JSON in UTF-8: anything else is refused here, in the error shape, before the
+    resolver tries (and fails) to parse it as a form, a multipart upload or text."""
+    body = event.get("body")
+    if not body:
+        return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        return _proxy_error(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"request bodies are JSON (application/json), not {content_type}",
+            [{"field": "Content-Type", "message": "must be application/json"}],
+        )
+    try:
+        raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8", "surrogatepass")
+        raw.decode("utf-8")
+    except (ValueError, UnicodeError):
+        return _proxy_error(
+            400, "MALFORMED_JSON", "the request body is not UTF-8 JSON", [{"field": "body", "message": "not UTF-8"}]
+        )
+    return None
+
+
 def make_handler(app: APIGatewayRestResolver) -> Any:
     """The Lambda entry point of an API function: correlation id, tracing, metrics, then the routes."""
     from aws_lambda_powertools.logging import correlation_paths
@@ -118,6 +154,9 @@ def make_handler(app: APIGatewayRestResolver) -> Any:
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         idempotency_config.register_lambda_context(context)
+        refused = unreadable_body(event)
+        if refused is not None:
+            return refused
         return app.resolve(event, context)
 
     return lambda_handler

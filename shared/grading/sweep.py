@@ -85,38 +85,44 @@ def run(now: datetime) -> SweepReport:
     return report
 
 
-def close_notice(notice: dict[str, Any], now: datetime, report: SweepReport) -> None:
-    """Certify each entry whose window closed clean; close the notice once no entry waits on an objection."""
-    objections = dal.objections_of_notice(notice["notice_id"]) if notice["kind"] == "grading" else []
-    waiting = False
-    for entry in notice["entries"]:
-        application_id = entry.get("application_id")
-        if not application_id:
-            continue
-        if any(o["application_id"] == application_id and o["status"] == "open" for o in objections):
-            waiting = True
-            report.waiting_on_objections += 1
-            continue
-        if certify(application_id, notice["notice_id"], now):
-            report.certificates_issued += 1
-    if waiting:
-        return
+def _closing(notice: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The transaction item that closes a notice and takes it out of the Due index."""
     closed = {**notice, "status": "closed", "closed_at": iso(now)}
     version = closed.pop("version")
-    dal.write(
-        dal.tx_put(
-            dal.notice_key(notice["notice_id"]),
-            "notice",
-            closed,
-            name="notice",
-            expected_version=version,
-            indexes=dal.notice_indexes(closed),
-        )
+    return dal.tx_put(
+        dal.notice_key(notice["notice_id"]),
+        "notice",
+        closed,
+        name="notice",
+        expected_version=version,
+        indexes=dal.notice_indexes(closed),
     )
+
+
+def close_notice(notice: dict[str, Any], now: datetime, report: SweepReport) -> None:
+    """Certify each entry whose window closed clean; close the notice once no entry waits on an objection.
+
+    A grading notice has one entry: its certificate and the notice's closing are one transaction, so no crash can
+    leave a certified application under a notice that still looks open."""
+    objections = dal.objections_of_notice(notice["notice_id"]) if notice["kind"] == "grading" else []
+    entries = [e["application_id"] for e in notice["entries"] if e.get("application_id")]
+    waiting = [a for a in entries if any(o["application_id"] == a and o["status"] == "open" for o in objections)]
+    report.waiting_on_objections += len(waiting)
+    ready = [a for a in entries if a not in waiting]
+    if len(entries) == 1 and ready:
+        if certify(ready[0], notice["notice_id"], now, closing=_closing(notice, now)):
+            report.certificates_issued += 1
+            report.notices_closed += 1
+            return
+    else:
+        report.certificates_issued += sum(certify(a, notice["notice_id"], now) for a in ready)
+    if waiting:
+        return
+    dal.write(_closing(notice, now))
     report.notices_closed += 1
 
 
-def certify(application_id: str, notice_id: str, now: datetime) -> bool:
+def certify(application_id: str, notice_id: str, now: datetime, closing: dict[str, Any] | None = None) -> bool:
     """Issue the certificate (证书) of an application whose notice closed without objection; False if not ours."""
     for _ in range(3):
         dossier = dal.get_dossier(application_id)
@@ -153,6 +159,8 @@ def certify(application_id: str, notice_id: str, now: datetime) -> bool:
                 indexes=dal.certificate_indexes(certificate),
             )
         ]
+        if closing is not None:
+            extra.append(closing)
         old_number = (provider.get("certificate") or {}).get("number")
         if old_number:
             old = dal.get_item(dal.certificate_key(old_number))

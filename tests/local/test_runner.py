@@ -31,7 +31,10 @@ FIXTURE = Path(__file__).parent / "fixtures" / "template.yaml"
 def test_real_template_loads_functions_routes_and_resolved_env() -> None:
     stack = load_stack(REPO_ROOT / "template.yaml")
     assert stack.tables == {"GradingTable": "provider-grading-local-GradingTable"}
-    assert stack.buckets == {"DocumentsBucket": "provider-grading-local-documentsbucket"}
+    assert stack.buckets == {
+        "DocumentsBucket": "provider-grading-local-documentsbucket",
+        "AccessLogsBucket": "provider-grading-local-accesslogsbucket",  # the documents bucket's access logs
+    }
     assert stack.functions, "no AWS::Serverless::Function found"
     for spec in stack.functions.values():
         assert spec.handler == "app.lambda_handler"

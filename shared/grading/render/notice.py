@@ -128,18 +128,27 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else china_time(moment).isoformat(timespec="seconds")
 
 
+# Bidi embeddings, overrides and isolates: in a provider's name they would reorder what a reader sees (the
+# certificate drops them too). Zero-width joiners stay: emoji sequences need them.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
+
+
+def _visible(text: str | None) -> str | None:
+    return None if text is None else text.translate(_BIDI_CONTROLS)
+
+
 def _entry_facts(entry: NoticeEntry) -> dict[str, Any]:
     return {
-        "provider_name": entry.provider_name,
+        "provider_name": _visible(entry.provider_name),
         "credit_code": entry.credit_code,
-        "category": entry.category,
+        "category": _visible(entry.category),
         "grade": entry.grade,
         "grade_zh": grade_zh(entry.grade),
         "grade_en": grade_en(entry.grade),
         "previous_grade": entry.previous_grade,
         "previous_grade_zh": None if entry.previous_grade is None else grade_zh(entry.previous_grade),
         "total": format_total(entry.total),
-        "note": entry.note,
+        "note": _visible(entry.note),
     }
 
 

@@ -1,0 +1,437 @@
+"""Faults at every DynamoDB and S3 call of every write path: after each, the stored state is the old one or the new
+one, never a mix, and a retry of the same request completes it. A crash between a committed record and its artifact
+(notice page, certificate PDF) is healed by the stream's retries, or parked in the dead-letter queue.
+
+How: `grading.dal.client()` and `grading.storage.client()` are wrapped so that the Nth SDK call of the request (N =
+1 .. the calls a clean run makes) raises, as botocore would once its own retries are spent:
+- throttling: ProvisionedThroughputExceededException (DynamoDB) / SlowDown 503 (S3), at any call;
+- a failed condition: TransactionCanceledException (ConditionalCheckFailed on the transaction's first item, the
+  lost race an optimistic lock expects) or ConditionalCheckFailedException, at each conditional write.
+"Old or new" compares which items changed (keys with ids normalised) against a clean run of the same request.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from grading import dal, storage
+from local.backend import LocalBackend
+from local.host import FunctionHost
+from local.pollers import EventPollers
+from local.template import Stack
+from tests.integration.conftest import ADMIN, CREDIT_CODE, PROVIDER, REVIEWER, Api, application_body
+from tests.security.conftest import (
+    LATER,
+    Answer,
+    World,
+    call,
+    error_shape_problem,
+    fresh,
+    indicators,
+    scorecard,
+    snapshot,
+)
+
+# --- the faulty clients -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Fault:
+    at: int  # the 1-based index of the SDK call that fails
+    kind: str  # "throttle" | "condition"
+
+
+class Calls:
+    """The SDK calls of one request, in order, across both clients; raises the planned fault."""
+
+    def __init__(self, fault: Fault | None = None) -> None:
+        self.fault = fault
+        self.log: list[tuple[str, str, bool]] = []  # (service, operation, conditional write)
+        self.raised = False
+
+    def wrap(self, real: Any, service: str) -> Any:
+        calls = self
+
+        class Faulty:
+            def __getattr__(self, name: str) -> Any:
+                attr = getattr(real, name)
+                if name not in real.meta.method_to_api_mapping:
+                    return attr  # exceptions, meta, generate_presigned_post (no request)
+
+                def operation(*args: Any, **kwargs: Any) -> Any:
+                    conditional = name == "transact_write_items" or "ConditionExpression" in kwargs
+                    calls.log.append((service, name, conditional))
+                    if calls.fault and calls.fault.at == len(calls.log):
+                        calls.raised = True
+                        raise _error(real, service, name, calls.fault.kind, kwargs)
+                    return attr(*args, **kwargs)
+
+                return operation
+
+        return Faulty()
+
+
+def _error(real: Any, service: str, operation: str, kind: str, kwargs: dict[str, Any]) -> Exception:
+    if kind == "throttle":
+        code, status = ("ProvisionedThroughputExceededException", 400) if service == "dynamodb" else ("SlowDown", 503)
+        response: Any = {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    elif operation == "transact_write_items":
+        reasons = [{"Code": "ConditionalCheckFailed"}] + [{"Code": "None"}] * (len(kwargs["TransactItems"]) - 1)
+        code = "TransactionCanceledException"
+        response = {"Error": {"Code": code, "Message": "injected"}, "CancellationReasons": reasons}
+    else:
+        code = "ConditionalCheckFailedException"
+        response = {"Error": {"Code": code, "Message": "injected"}}
+    try:
+        error_class = real.exceptions.from_code(code)
+    except AttributeError:
+        error_class = ClientError
+    return error_class(response, operation)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def faults(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Fault | None], Calls]]:
+    real_dal, real_s3 = dal.client(), storage.client()
+
+    def arm(fault: Fault | None) -> Calls:
+        calls = Calls(fault)
+        monkeypatch.setattr(dal, "client", lambda: calls.wrap(real_dal, "dynamodb"))
+        monkeypatch.setattr(storage, "client", lambda: calls.wrap(real_s3, "s3"))
+        return calls
+
+    yield arm
+    monkeypatch.setattr(dal, "client", lambda: real_dal)
+    monkeypatch.setattr(storage, "client", lambda: real_s3)
+
+
+# --- what changed -----------------------------------------------------------------------------------------------
+
+_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # ULIDs
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Which items (and bucket objects) were added, removed or modified; ids normalised so two runs compare."""
+    old = {(i["PK"], i["SK"]): i for i in before["items"]}
+    new = {(i["PK"], i["SK"]): i for i in after["items"]}
+    found = [("added", *k) for k in new.keys() - old.keys()]
+    found += [("removed", *k) for k in old.keys() - new.keys()]
+    found += [("modified", *k) for k in old.keys() & new.keys() if old[k] != new[k]]
+    found += [("object", key, "") for key, _ in sorted(set(after["objects"]) - set(before["objects"]))]
+    return sorted(tuple(_ID.sub("<id>", part) for part in change) for change in found)  # type: ignore[misc]
+
+
+# --- the write paths ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WritePath:
+    name: str
+    state: str
+    send: Callable[[Api, World], Answer]
+    ok: int
+    mix_bug: str = ""  # a known half-written state (strict xfail below); the retry must still heal it
+
+
+def _post(path: str, body: Any, who: tuple[str, str]) -> Callable[[Api, World], Answer]:
+    def send(api: Api, world: World) -> Answer:
+        return call(api, "POST", path.format(**vars(world)), body(world) if callable(body) else body, who=who)
+
+    return send
+
+
+def _sweep(api: Api, world: World) -> Answer:
+    """The daily sweep closing the notice window and certifying: its answer is its report."""
+    from grading import sweep
+
+    try:
+        report = sweep.run(LATER)
+    except ClientError as exc:  # the invocation fails; EventBridge retries it, and tomorrow's run would too
+        return Answer(500, repr(exc), {})
+    failed = bool(report.failures)
+    return Answer(500 if failed else 200, repr(report), {})
+
+
+def _scorecard(api: Api, world: World) -> Answer:
+    path = f"/v1/applications/{world.application_id}/scorecards/{world.expert_on}"
+    return call(api, "PUT", path, scorecard(), who=(world.expert_on, "experts"))
+
+
+def _decline(api: Api, world: World) -> Answer:
+    path = f"/v1/applications/{world.application_id}/panel/decline"
+    return call(api, "POST", path, {"reason": "回避"}, who=(world.expert_on, "experts"))
+
+
+PATHS = [
+    WritePath("submit", "empty", _post("/v1/applications", application_body(), PROVIDER), 201),
+    WritePath(
+        "upload-ticket",
+        "submitted",
+        _post(
+            "/v1/applications/{application_id}/documents",
+            {"kind": "business_license", "filename": "l.pdf", "content_type": "application/pdf", "size": 9},
+            PROVIDER,
+        ),
+        201,
+    ),
+    WritePath(
+        "review-return",
+        "submitted",
+        _post("/v1/applications/{application_id}/review", {"decision": "return", "reasons": ["缺材料"]}, REVIEWER),
+        200,
+    ),
+    WritePath(
+        "review-pass",
+        "documents",
+        _post("/v1/applications/{application_id}/review", {"decision": "pass"}, REVIEWER),
+        200,
+    ),
+    WritePath(
+        "resubmit", "returned", _post("/v1/applications/{application_id}/resubmit", {"note": "补正"}, PROVIDER), 200
+    ),
+    WritePath(
+        "register-expert",
+        "empty",
+        _post("/v1/experts", {"expert_id": "e-new", "name": "专家", "specialties": ["it_services"]}, ADMIN),
+        201,
+    ),
+    WritePath("draw-panel", "evaluating", _post("/v1/applications/{application_id}/panel", None, ADMIN), 201),
+    WritePath("decline", "panel", _decline, 200),
+    WritePath("scorecard", "panel", _scorecard, 200),
+    WritePath("decision", "scored", _post("/v1/applications/{application_id}/decision", None, ADMIN), 200),
+    WritePath(
+        "objection",
+        "in_notice",
+        _post(
+            "/v1/notices/{notice_id}/objections",
+            lambda w: {"application_id": w.application_id, "reason": "异议"},
+            ("provider-2", "providers"),
+        ),
+        201,
+    ),
+    WritePath(
+        "resolve-objection",
+        "objection",
+        _post("/v1/objections/{objection_id}/resolution", {"decision": "dismissed", "note": "不成立"}, REVIEWER),
+        200,
+    ),
+    WritePath(
+        "sweep-certify",
+        "in_notice",
+        _sweep,
+        200,
+    ),
+    WritePath(
+        "assessment",
+        "certified",
+        _post(
+            "/v1/assessments", {"credit_code": CREDIT_CODE, "period": "2026-Q1", "indicators": indicators(False)}, ADMIN
+        ),
+        201,
+    ),
+    WritePath(
+        "report-rectification",
+        "rectification",
+        _post("/v1/rectifications/{rectification_id}/report", {"report": "已整改"}, PROVIDER),
+        200,
+    ),
+    WritePath(
+        "verify-rectification",
+        "reported",
+        _post("/v1/rectifications/{rectification_id}/verification", {"decision": "accepted"}, REVIEWER),
+        200,
+    ),
+    WritePath(
+        "qualification",
+        "certified",
+        _post(
+            "/v1/providers/{credit_code}/qualifications",
+            {"type": "ISO 27001", "number": "Q-9", "issuer": "中心", "valid_until": "2030-12-31"},
+            PROVIDER,
+        ),
+        201,
+    ),
+    WritePath(
+        "review-qualification",
+        "qualification",
+        _post("/v1/providers/{credit_code}/qualifications/{qualification}/review", {"decision": "accepted"}, REVIEWER),
+        200,
+    ),
+    WritePath("start-regrading", "certified", _post("/v1/regradings", {"year": 2026}, ADMIN), 202),
+]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
+def test_every_fault_leaves_old_or_new_and_a_retry_completes(
+    api: Api, backend: LocalBackend, faults: Callable[[Fault | None], Calls], path: WritePath
+) -> None:
+    # A clean run: how many calls the request makes, and which items it changes.
+    world = fresh(api, backend, path.state)
+    before = snapshot()
+    clean = faults(None)
+    answer = path.send(api, world)
+    assert answer.status == path.ok, answer.text
+    expected = changes(before, snapshot())
+    assert expected, "a write path that writes nothing"
+    plan = [Fault(n, "throttle") for n in range(1, len(clean.log) + 1)]
+    plan += [Fault(n, "condition") for n, (_, _, conditional) in enumerate(clean.log, start=1) if conditional]
+    wrong, mixes = run_faults(api, backend, faults, path, clean.log, expected, plan)
+    print(f"{path.name}: {len(clean.log)} calls, {len(plan)} faults injected")
+    if path.mix_bug:
+        mixes = []  # pinned by test_known_half_written_states_are_gone
+    assert not wrong + mixes, f"{path.name} ({len(plan)} faults):\n" + "\n".join(wrong + mixes)
+
+
+def run_faults(
+    api: Api,
+    backend: LocalBackend,
+    faults: Callable[[Fault | None], Calls],
+    path: WritePath,
+    log: list[tuple[str, str, bool]],
+    expected: list[tuple[str, str, str]],
+    plan: list[Fault],
+) -> tuple[list[str], list[str]]:
+    """Each fault on a fresh world: (what went wrong, the half-written states seen)."""
+    wrong: list[str] = []
+    mixes: list[str] = []
+    for fault in plan:
+        world = fresh(api, backend, path.state)
+        before = snapshot()
+        calls = faults(fault)
+        first = path.send(api, world)
+        where = f"{fault.kind} at call {fault.at} ({log[fault.at - 1][1]})"
+        if not calls.raised:
+            wrong.append(f"{where}: the request made fewer calls than the clean run ({len(calls.log)})")
+            continue
+        if first.status >= 400 and path.name != "sweep-certify" and error_shape_problem(first):
+            wrong.append(f"{where}: {first.status} not in the error shape: {first.text[:200]}")
+        after = changes(before, snapshot())
+        if after not in ([], expected):
+            mixes.append(f"{where}: a mix was stored: {after} (expected nothing or {expected})")
+        faults(None)
+        if first.status != path.ok and after != expected:  # not done: a retry must complete it
+            retry = path.send(api, world)
+            if retry.status != path.ok:
+                wrong.append(f"{where}: first {first.status}, the retry got {retry.status}: {retry.text[:200]}")
+        if changes(before, snapshot()) != expected:
+            wrong.append(f"{where}: after the retry the state is not the new one: {changes(before, snapshot())}")
+    return wrong, mixes
+
+
+# A path whose faults are known to leave a mix gets `mix_bug="BUG: ..."` in PATHS: it is then run as a strict xfail
+# here, so fixing it fails the suite until the mark is removed. None is known today (the sweep's was fixed).
+KNOWN_MIXES = [
+    pytest.param(p, id=p.name, marks=pytest.mark.xfail(strict=True, reason=p.mix_bug)) for p in PATHS if p.mix_bug
+]
+
+if KNOWN_MIXES:
+
+    @pytest.mark.parametrize("path", KNOWN_MIXES)
+    def test_known_half_written_states_are_gone(
+        api: Api, backend: LocalBackend, faults: Callable[[Fault | None], Calls], path: WritePath
+    ) -> None:
+        world = fresh(api, backend, path.state)
+        before = snapshot()
+        clean = faults(None)
+        assert path.send(api, world).status == path.ok
+        expected = changes(before, snapshot())
+        plan = [Fault(n, "throttle") for n in range(1, len(clean.log) + 1)]
+        _, mixes = run_faults(api, backend, faults, path, clean.log, expected, plan)
+        assert not mixes, "\n".join(mixes)
+
+
+# --- the record is committed, the artifact is not: the stream heals it --------------------------------------------
+
+
+@pytest.fixture
+def pollers(stack: Stack, host: FunctionHost, backend: LocalBackend) -> Iterator[EventPollers]:
+    """The template's stream and queue consumers, polling in the background as Lambda's event source mappings."""
+    running = EventPollers(stack, host)
+    running.start()
+    yield running
+    running.stop()
+
+
+def _failing(monkeypatch: pytest.MonkeyPatch, operation: str, service: str, times: int) -> list[int]:
+    """Make `operation` fail its first `times` calls: a crash after the record, before or while writing its artifact."""
+    seen = [0]
+    module, real = (storage, storage.client()) if service == "s3" else (dal, dal.client())
+
+    class Flaky:
+        def __getattr__(self, name: str) -> Any:
+            attr = getattr(real, name)
+            if name != operation:
+                return attr
+
+            def flaky(*args: Any, **kwargs: Any) -> Any:
+                seen[0] += 1
+                if seen[0] <= times:
+                    raise _error(real, service, name, "throttle", kwargs)
+                return attr(*args, **kwargs)
+
+            return flaky
+
+    monkeypatch.setattr(module, "client", lambda: Flaky())
+    return seen
+
+
+def _rendered(notice_id: str) -> bool:
+    notice = dal.get_item(dal.notice_key(notice_id))
+    return bool(notice and notice.get("artifacts"))
+
+
+@pytest.mark.parametrize(
+    ("operation", "service"), [("put_object", "s3"), ("update_item", "dynamodb")], ids=["artifact-write", "mark"]
+)
+def test_a_failed_render_is_retried_by_the_stream_until_it_is_published(
+    api: Api,
+    backend: LocalBackend,
+    pollers: EventPollers,
+    monkeypatch: pytest.MonkeyPatch,
+    operation: str,
+    service: str,
+) -> None:
+    world = fresh(api, backend, "scored")
+    seen = _failing(monkeypatch, operation, service, times=3)  # fewer than the mapping's MaximumRetryAttempts (5)
+    decided = call(api, "POST", f"/v1/applications/{world.application_id}/decision", who=ADMIN)
+    assert decided.status == 200, decided.text
+    notice_id = decided.json["notice_id"]
+    pollers.drain(timeout=60)
+    assert seen[0] > 3, "the artifact was never attempted"
+    assert _rendered(notice_id)
+    page = call(api, "GET", f"/v1/notices/{notice_id}/html")
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_render_that_keeps_failing_is_parked_in_the_dead_letter_queue(
+    api: Api, backend: LocalBackend, stack: Stack, pollers: EventPollers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    world = fresh(api, backend, "scored")
+    _failing(monkeypatch, "put_object", "s3", times=10_000)
+    decided = call(api, "POST", f"/v1/applications/{world.application_id}/decision", who=ADMIN)
+    notice_id = decided.json["notice_id"]
+    pollers.drain(timeout=60)
+    assert not _rendered(notice_id)
+    # The record stays whole and says so: the page is "not yet rendered" (409), never a 5xx or a half page.
+    page = call(api, "GET", f"/v1/notices/{notice_id}/html")
+    assert page.status == 409 and page.json["error"]["code"] == "NOT_YET_RENDERED"
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=stack.queues["StreamDeadLetterQueue"])["QueueUrl"]
+    deadline, parked = time.monotonic() + 10, []
+    while not parked and time.monotonic() < deadline:
+        parked = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert parked, "the failed batch was not parked in StreamDeadLetterQueue"
+    monkeypatch.undo()
+    # Once the fault is gone, replaying the parked record renders the notice (what an operator's redrive does).
+    from grading import artifacts
+
+    artifacts.handle_change({**(dal.get_item(dal.notice_key(notice_id)) or {}), "type": "notice"})
+    assert _rendered(notice_id)
