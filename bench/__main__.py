@@ -1,0 +1,96 @@
+"""`python -m bench [--quick] [--only SECTION ...]`: runs the figures of issue 8, prints one table and writes the
+results as JSON (bench/results.json for a full run; --quick and --only write bench/*.tmp unless --out says)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import harness, report
+
+SECTIONS = ("coldstart", "artifacts", "packages", "endpoints", "regrading", "sweep")
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="the <1 minute smoke: small sizes, few repetitions")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--out", type=Path, help="where to write the JSON")
+    args = parser.parse_args(argv)
+    sections = [s for s in SECTIONS if not args.only or s in args.only]
+    partial = args.quick or bool(args.only)
+    out = args.out or (
+        HERE / ("quick-results.tmp" if args.quick else "partial-results.tmp" if partial else "results.json")
+    )
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "machine": harness.machine(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full",
+    }
+    errors: dict[str, str] = {}
+
+    def section(name: str, work: Any) -> None:
+        if name not in sections:
+            return
+        print(f"[{time.perf_counter() - started:5.0f}s] {name}", file=sys.stderr)
+        try:
+            results.update(work())
+        except Exception as exc:  # one broken section must not hide the others' figures
+            errors[name] = f"{type(exc).__name__}: {exc}"[:500]
+            print(f"  {name} failed: {errors[name]}", file=sys.stderr)
+
+    from local.template import load_stack
+
+    stack = load_stack(harness.ROOT / "template.yaml")
+    # Processes first, on a quiet machine: the in-process backend comes after.
+    from bench import artifacts, coldstart, packages
+
+    section("coldstart", lambda: {"cold_start": coldstart.run(stack, runs=1 if args.quick else 5)})
+    _lift(results, "cold_start", ("init_ratio", "init_ratio_other"))
+    section("artifacts", lambda: artifacts.run(warm=5 if args.quick else 20))
+    section("packages", lambda: packages.run(stack, download=not args.quick))
+
+    with harness.function_output_to(HERE / "functions-log.tmp") as real_stdout:
+        if {"endpoints", "regrading", "sweep"} & set(sections):
+            from bench import endpoints, regrading, sweep
+
+            system = harness.start_system()
+            try:
+                section("endpoints", lambda: report.endpoint_results(*endpoints.run(system, quick=args.quick)))
+                sizes = [300] if args.quick else [1000, 10000]
+                section("regrading", lambda: {"regrading": regrading.run(system, sizes, timeout=420)})
+                sizes = [1000, 10000] if args.quick else [1000, 10000, 100000]
+                section("sweep", lambda: {"sweep": sweep.run(system, sizes)})
+            finally:
+                system.stop()
+        results["duration_seconds"] = round(time.perf_counter() - started, 1)
+        results["targets"] = report.targets(results)
+        if errors:
+            results["errors"] = errors
+        out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+        text = report.table(results)
+        print(text, file=real_stdout)
+        print(f"wrote {out}", file=sys.stderr)
+        if not partial and not errors and report.update_readme(HERE / "README.md", text):
+            print(f"updated the figures in {HERE / 'README.md'}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _lift(results: dict[str, Any], key: str, names: tuple[str, ...]) -> None:
+    """The issue's top-level keys, taken out of a section's detail."""
+    for name in names:
+        if key in results and name in results[key]:
+            results[name] = results[key].pop(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
