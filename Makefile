@@ -7,7 +7,7 @@ BACKEND_PORT ?= 5000
 
 .PHONY: install system-deps serve invoke events token test lint typecheck unit integration e2e fmt clean
 
-$(VENV)/.installed: requirements-dev.txt shared/requirements.txt
+$(VENV)/.installed: requirements-dev.txt shared/requirements.txt layers/render/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt

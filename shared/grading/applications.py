@@ -190,6 +190,10 @@ def summary(app: dict[str, Any]) -> ApplicationSummary:
 
 def view(caller: Caller, application_id: str) -> ApplicationView:
     app, docs = _load_visible(caller, application_id)
+    return view_of(app, docs)
+
+
+def view_of(app: dict[str, Any], docs: list[dict[str, Any]]) -> ApplicationView:
     return ApplicationView(
         **summary(app).model_dump(),
         provider=app["provider"],
@@ -296,8 +300,9 @@ def _change(
     owner_only: bool,
     decide: Decide,
     history_extra: Callable[[], dict[str, Any]] = dict,
-) -> dict[str, Any]:
-    """Read, check, and commit one status change with its audit entry; re-decide if we lose a race."""
+) -> ApplicationView:
+    """Read, check, and commit one status change with its audit entry; re-decide if we lose a race. Answers the
+    application as it now is, without reading it again."""
     for _ in range(_ATTEMPTS):
         app, docs = _load_visible(caller, application_id)
         if owner_only and not _owns(caller, app):
@@ -343,11 +348,11 @@ def _change(
             dal.commit(change)
         except dal.TransactionConflict:
             continue
-        return updated
+        return view_of(updated, docs)
     raise _busy()
 
 
-def resubmit(caller: Caller, application_id: str, body: ResubmitIn, now: datetime) -> dict[str, Any]:
+def resubmit(caller: Caller, application_id: str, body: ResubmitIn, now: datetime) -> ApplicationView:
     caller.require(Role.PROVIDER)
     today = local_date(now)
 
@@ -376,7 +381,7 @@ def resubmit(caller: Caller, application_id: str, body: ResubmitIn, now: datetim
     )
 
 
-def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -> dict[str, Any]:
+def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -> ApplicationView:
     caller.require(Role.REVIEWER)
     today = local_date(now)
     action = {"pass": Action.PASS, "return": Action.RETURN, "reject": Action.REJECT}[body.decision]

@@ -391,7 +391,11 @@ def get_submission_context(
 
 
 def get_provider(credit_code: str) -> dict[str, Any] | None:
-    return get_provider_and_slot(credit_code)[0]
+    """One consistent GetItem of the provider record."""
+    provider = get_item(provider_key(credit_code))
+    if provider is not None:
+        provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0
+    return provider
 
 
 def audit_entries(credit_code: str) -> list[AuditEntry]:

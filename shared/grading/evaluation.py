@@ -183,10 +183,11 @@ def _commit(
     provider_updates: dict[str, Any] | None = None,
     extra: list[dict[str, Any]] | None = None,
     slot: str | None = None,
+    provider: dict[str, Any] | None = None,
 ) -> None:
     app = dossier.application
     assert app is not None
-    provider = dal.get_provider(app["credit_code"])
+    provider = provider or dal.get_provider(app["credit_code"])
     if provider is None:
         raise RuntimeError(f"provider {app['credit_code']} missing")
     at = iso(now)
@@ -276,7 +277,8 @@ def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
         if existing and existing["status"] == "open":
             raise Conflict("this application already has an open panel", code="PANEL_EXISTS")
         scheme = _scheme_of(app)
-        provider = dal.get_provider(app["credit_code"]) or {}
+        provider = dal.get_provider(app["credit_code"])
+        assert provider is not None  # written with the application
         category = app["provider"]["category"]
         pool = [
             panel.PoolEntry(i["expert_id"], bool(i["active"]), frozenset(i.get("affiliations", [])))
@@ -324,6 +326,7 @@ def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
             audit_data={"round": round_, "seed": seed, "candidates": candidates, "drawn": drawn},
             application=updated,
             extra=[dal.tx_put(dal.panel_key(application_id, round_), "panel", record, name="panel", new=True)],
+            provider=provider,
         )
         dossier.application = updated
         return panel_view(dossier, {**record, "version": 1})

@@ -6,6 +6,7 @@ Errors are mapped to `{"error": {"code", "message", "details"}}` here and nowher
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from datetime import datetime
 from typing import Any
@@ -84,17 +85,21 @@ def enable_docs(app: APIGatewayRestResolver) -> None:
         security=[{"bearer": []}],
     )
 
+    @functools.cache
+    def document() -> str:  # built once per container: the routes do not change while it runs
+        return app.get_openapi_json_schema(
+            title=API_TITLE,
+            version=API_VERSION,
+            security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+            security=[{"bearer": []}],
+        )
+
     @app.get("/openapi.json", include_in_schema=False)
     def _openapi() -> Response[str]:
         return Response(
             status_code=200,
             content_type=content_types.APPLICATION_JSON,
-            body=app.get_openapi_json_schema(
-                title=API_TITLE,
-                version=API_VERSION,
-                security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
-                security=[{"bearer": []}],
-            ),
+            body=document(),
         )
 
 

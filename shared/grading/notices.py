@@ -167,9 +167,12 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
             raise NotFound(f"objection {objection_id} not found")
         if objection["status"] != "open":
             raise Conflict(f"objection {objection_id} was already {objection['status']}", code="ALREADY_RESOLVED")
-        dossier = dal.get_dossier(objection["application_id"])
-        app = dossier.application
-        provider = dal.get_provider(objection["credit_code"])
+        app_key, provider_key = (
+            dal.application_key(objection["application_id"]),
+            dal.provider_key(objection["credit_code"]),
+        )
+        found = dal.get_many([app_key, provider_key])
+        app, provider = found.get((app_key["PK"], app_key["SK"])), found.get((provider_key["PK"], provider_key["SK"]))
         assert app is not None and provider is not None
         at = iso(now)
         resolved = {

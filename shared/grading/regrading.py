@@ -267,8 +267,8 @@ def enumerate_shard(run_id: str, shard: int, token: str | None) -> None:
     counted = _count_page(run_id, marker, len(codes), last=next_token is None)
     if counted or messages:
         _send(messages)
-    if not codes and not next_token:
-        _maybe_finalize(run_id)
+    if not next_token:
+        _maybe_finalize(run_id)  # the last page: the items may all be done already
 
 
 def _count_page(run_id: str, marker: str, count: int, last: bool) -> bool:
@@ -277,33 +277,43 @@ def _count_page(run_id: str, marker: str, count: int, last: bool) -> bool:
 
 
 def process_items(run_id: str, credit_codes: list[str], now: datetime) -> None:
-    run = dal.get_item(run_key(run_id))
+    # One BatchGet: the run, its counters, the providers and any results a redelivery already wrote.
+    counters = [counter_key(run_id, n) for n in range(COUNTER_SHARDS)]
+    keys = [run_key(run_id), *counters]
+    keys += [dal.provider_key(cc) for cc in credit_codes] + [result_key(run_id, cc) for cc in credit_codes]
+    found = dal.get_many(keys)
+    run = found.get((f"REGRADING#{run_id}", "#RUN"))
     if run is None or run["status"] != "running":
         return
     now = _started(run)
     config = RegradingConfig.model_validate(run["config"])
     year = int(run["year"])
-    keys = [dal.provider_key(cc) for cc in credit_codes] + [result_key(run_id, cc) for cc in credit_codes]
-    found = dal.get_many(keys)
     todo = [cc for cc in credit_codes if (f"REGRADING#{run_id}", f"ITEM#{cc}") not in found]
-    if not todo:
+    if todo:
+        plans = [_plan(run, config, year, found.get((f"PROVIDER#{cc}", "PROFILE")), cc, now) for cc in todo]
+        try:
+            _commit_batch(run_id, plans, bool(run.get("dry_run")))
+        except dal.TransactionConflict:
+            # Somebody changed one of these providers meanwhile: fall back to one transaction each, re-read.
+            for cc in todo:
+                fresh = dal.get_many([dal.provider_key(cc), result_key(run_id, cc)])
+                if (f"REGRADING#{run_id}", f"ITEM#{cc}") in fresh:
+                    continue
+                plan = _plan(run, config, year, fresh.get((f"PROVIDER#{cc}", "PROFILE")), cc, now)
+                try:
+                    _commit_batch(run_id, [plan], bool(run.get("dry_run")))
+                except dal.TransactionConflict:
+                    _commit_batch(run_id, [_failed(cc, "changed during the run twice")], True)
+    # Only near the end is it worth reading the counters again to see whether this batch was the last one.
+    done = sum(int(found.get((k["PK"], k["SK"]), {}).get("done") or 0) for k in counters) + len(todo)
+    enumerated = int(run.get("shards_done") or 0) == dal.CERTIFIED_SHARDS
+    if enumerated and int(run.get("total") or 0) - done <= NEAR_THE_END:
         _maybe_finalize(run_id)
-        return
-    plans = [_plan(run, config, year, found.get((f"PROVIDER#{cc}", "PROFILE")), cc, now) for cc in todo]
-    try:
-        _commit_batch(run_id, plans, bool(run.get("dry_run")))
-    except dal.TransactionConflict:
-        # Somebody changed one of these providers meanwhile: fall back to one transaction each, re-read.
-        for cc in todo:
-            fresh = dal.get_many([dal.provider_key(cc), result_key(run_id, cc)])
-            if (f"REGRADING#{run_id}", f"ITEM#{cc}") in fresh:
-                continue
-            plan = _plan(run, config, year, fresh.get((f"PROVIDER#{cc}", "PROFILE")), cc, now)
-            try:
-                _commit_batch(run_id, [plan], bool(run.get("dry_run")))
-            except dal.TransactionConflict:
-                _commit_batch(run_id, [_failed(cc, "changed during the run twice")], True)
-    _maybe_finalize(run_id)
+
+
+# Batches that may be in flight at once (the worker's maximum concurrency x its batch size, in providers): within
+# that many of the total, a batch re-reads the counters after its write, so the last one always sees the end.
+NEAR_THE_END = 10 * 10 * ITEM_BATCH
 
 
 @dataclass

@@ -39,7 +39,9 @@ def test_real_template_loads_functions_routes_and_resolved_env() -> None:
     for spec in stack.functions.values():
         assert spec.handler == "app.lambda_handler"
         assert spec.code_dir.is_relative_to(REPO_ROOT / "functions")
-        assert spec.layer_dirs == [REPO_ROOT / "shared"]
+        # Globals' layer first, then the function's own (SAM appends lists): only the renderer gets RenderLayer.
+        extra = [REPO_ROOT / "layers/render"] if spec.logical_id == "ArtifactsFunction" else []
+        assert spec.layer_dirs == [REPO_ROOT / "shared", *extra]
         assert spec.env["TABLE_NAME"] == stack.tables["GradingTable"]
         assert spec.env["BUCKET_NAME"] == stack.buckets["DocumentsBucket"]
         assert all("Ref" not in v and "Fn::" not in v for v in spec.env.values())

@@ -141,9 +141,7 @@ def request_upload(application_id: ApplicationId, body: Annotated[DocumentReques
     responses=_ERRORS,
 )
 def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()]) -> ApplicationView:
-    who = caller(router)
-    applications.resubmit(who, application_id, body, request_time(router))
-    return applications.view(who, application_id)
+    return applications.resubmit(caller(router), application_id, body, request_time(router))
 
 
 @router.post(
@@ -153,6 +151,4 @@ def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()])
     responses=_ERRORS,
 )
 def review(application_id: ApplicationId, body: Annotated[ReviewIn, Body()]) -> ApplicationView:
-    who = caller(router)
-    applications.review(who, application_id, body, request_time(router))
-    return applications.view(who, application_id)
+    return applications.review(caller(router), application_id, body, request_time(router))
