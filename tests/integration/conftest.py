@@ -204,3 +204,19 @@ def bus() -> Iterator[Any]:
         return found
 
     yield read
+
+
+def indicators(passing: bool) -> dict[str, Any]:
+    quality = 95 if passing else 30
+    return {
+        "service_quality": quality,
+        "satisfaction": {
+            "satisfied": 90 if passing else 10,
+            "basically_satisfied": 5,
+            "dissatisfied": 5 if passing else 85,
+        },
+        "complaints": {"upheld": 0, "orders": 200},
+        "market_competitiveness": quality,
+        "spot_checks": [{"kind": "unannounced", "passed": passing}],
+        "major_incident": False,
+    }

@@ -19,6 +19,7 @@ from tests.integration.conftest import (
     Api,
     application_body,
     in_notice_application,
+    indicators,
 )
 
 LATER = datetime.now(UTC) + timedelta(days=8)
@@ -30,22 +31,6 @@ def certified(api: Api) -> str:
     provider = dal.get_provider(CREDIT_CODE)
     assert provider is not None
     return str(provider["certificate"]["number"])
-
-
-def indicators(passing: bool) -> dict[str, Any]:
-    quality = 95 if passing else 30
-    return {
-        "service_quality": quality,
-        "satisfaction": {
-            "satisfied": 90 if passing else 10,
-            "basically_satisfied": 5,
-            "dissatisfied": 5 if passing else 85,
-        },
-        "complaints": {"upheld": 0, "orders": 200},
-        "market_competitiveness": quality,
-        "spot_checks": [{"kind": "unannounced", "passed": passing}],
-        "major_incident": False,
-    }
 
 
 def assess(api: Api, period: str, passing: bool, **extra: Any) -> Any:

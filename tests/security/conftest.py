@@ -30,6 +30,7 @@ from tests.integration.conftest import (
     add_document,
     application_body,
     evaluating_application,
+    indicators,
     register_experts,
 )
 
@@ -220,22 +221,6 @@ def sweep(when: datetime = LATER) -> None:
     from grading import sweep as daily
 
     daily.run(when)
-
-
-def indicators(passing: bool) -> dict[str, Any]:
-    quality = 95 if passing else 30
-    return {
-        "service_quality": quality,
-        "satisfaction": {
-            "satisfied": 90 if passing else 10,
-            "basically_satisfied": 5,
-            "dissatisfied": 5 if passing else 85,
-        },
-        "complaints": {"upheld": 0, "orders": 200},
-        "market_competitiveness": quality,
-        "spot_checks": [{"kind": "unannounced", "passed": passing}],
-        "major_incident": False,
-    }
 
 
 def _submit(api: Api, world: World) -> None:
