@@ -1,8 +1,17 @@
-"""Test setup shared by every level: the domain layer on sys.path and a fake AWS environment."""
+"""Test setup shared by every level: the domain layer on sys.path, a fake AWS environment, and (for the levels
+that ask for it) one moto backend per session built from template.yaml.
+
+One backend per process: the domain layer caches its boto3 clients (and Powertools' idempotency layer holds one
+from import time), so a second backend would split the state in two. The integration and security suites share
+these session fixtures; each resets the backend before every test in its own conftest.
+"""
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "shared"))
@@ -17,3 +26,28 @@ os.environ.setdefault("BUCKET_NAME", "provider-grading-local-documentsbucket")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ProviderGradingTests")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
+
+
+# Imported after sys.path is set up: the runner and the functions import the domain layer.
+from local.backend import LocalBackend  # noqa: E402
+from local.host import FunctionHost  # noqa: E402
+from local.template import Stack, load_stack  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def stack() -> Stack:
+    return load_stack(str(ROOT / "template.yaml"))
+
+
+@pytest.fixture(scope="session")
+def backend(stack: Stack) -> Iterator[LocalBackend]:
+    server = LocalBackend(port=0)
+    server.start()
+    server.create_resources(stack)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def host(stack: Stack, backend: LocalBackend) -> FunctionHost:
+    return FunctionHost(stack)

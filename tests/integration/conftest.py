@@ -18,27 +18,7 @@ from local.apigw import make_token
 from local.backend import LocalBackend
 from local.host import FunctionHost
 from local.server import ApiServer
-from local.template import Stack, load_stack
-from tests.conftest import ROOT
-
-
-@pytest.fixture(scope="session")
-def stack() -> Stack:
-    return load_stack(str(ROOT / "template.yaml"))
-
-
-@pytest.fixture(scope="session")
-def backend(stack: Stack) -> Iterator[LocalBackend]:
-    server = LocalBackend(port=0)
-    server.start()
-    server.create_resources(stack)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def host(stack: Stack, backend: LocalBackend) -> FunctionHost:
-    return FunctionHost(stack)
+from local.template import Stack
 
 
 @pytest.fixture(autouse=True)

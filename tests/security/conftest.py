@@ -1,15 +1,11 @@
 """Security level: the integration fixtures (real functions, routed as the template says, against moto built from
 template.yaml), plus builders that bring a record to each state the authorization matrix and the fault tests need.
 
-One moto backend per process: the domain layer caches its boto3 clients (and Powertools' idempotency layer holds
-one from import time), so a second backend would split the state in two. When the integration tests already
-started theirs in this session it is reused; otherwise this conftest starts one.
+The session's moto backend, stack and function host are tests/conftest.py's, shared with the integration suite.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,8 +15,7 @@ import pytest
 
 from local.backend import LocalBackend
 from local.host import FunctionHost
-from local.template import Stack, load_stack
-from tests.conftest import ROOT
+from local.template import Stack
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
@@ -46,34 +41,6 @@ NON_UTF8_BODY_BUG = False
 OFF_PANEL_EXPERT = "expert-offpanel"  # registered, in another category: never drawn for it_services
 LATER = datetime.now(UTC) + timedelta(days=8)  # after every notice window opened today
 CRITERIA = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
-
-
-@pytest.fixture(scope="session")
-def stack() -> Stack:
-    return load_stack(str(ROOT / "template.yaml"))
-
-
-def _running_backend() -> LocalBackend | None:
-    started = [o for o in gc.get_objects() if isinstance(o, LocalBackend) and o._server is not None and o.stack]
-    return started[0] if started else None
-
-
-@pytest.fixture(scope="session")
-def backend(stack: Stack) -> Iterator[LocalBackend]:
-    running = _running_backend()
-    if running is not None:
-        yield running
-        return
-    server = LocalBackend(port=0)
-    server.start()
-    server.create_resources(stack)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def host(stack: Stack, backend: LocalBackend) -> FunctionHost:
-    return FunctionHost(stack)
 
 
 @pytest.fixture(autouse=True)
