@@ -66,3 +66,25 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+def passed_application(stack: LocalStack, body: dict, provider: dict[str, str]) -> str:
+    """Apply, upload the business licence and a qualification certificate straight to S3, pass initial review."""
+    api = stack.api
+    created = requests.post(f"{api}/v1/applications", json=body, headers=provider)
+    assert created.status_code == 201, created.text
+    app_id = str(created.json()["application_id"])
+    for kind in ("business_license", "qualification_certificate"):
+        form = requests.post(
+            f"{api}/v1/applications/{app_id}/documents",
+            json={"kind": kind, "filename": "a.pdf", "content_type": "application/pdf", "size": len(PDF)},
+            headers=provider,
+        ).json()
+        assert requests.post(form["url"], data=form["fields"], files={"file": ("a.pdf", PDF)}).ok
+    reviewer = stack.headers("e2e-reviewer", "reviewers")
+    passed = requests.post(f"{api}/v1/applications/{app_id}/review", json={"decision": "pass"}, headers=reviewer)
+    assert passed.ok, passed.text
+    return app_id

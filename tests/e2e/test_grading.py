@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import requests
 
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import LocalStack, passed_application
 
 CREDIT_CODE = "91350100M000300Y1X"  # check character computed for this test's own provider
-PDF = b"%PDF-1.7\n%%EOF\n"
 KEYS = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
 
 
@@ -18,7 +17,6 @@ def test_panel_scores_and_decision(local_stack: LocalStack) -> None:
     code = CREDIT_CODE[:17] + check_character(CREDIT_CODE[:17])
     api = local_stack.api
     provider = local_stack.headers("grading-provider", "providers")
-    reviewer = local_stack.headers("grading-reviewer", "reviewers")
     admin = local_stack.headers("grading-admin", "admins")
     category = "security_services"
 
@@ -34,15 +32,7 @@ def test_panel_scores_and_decision(local_stack: LocalStack) -> None:
             {"type": "保安服务许可证", "number": "BA-1", "issuer": "公安厅", "valid_until": "2031-01-01"}
         ],
     }
-    app_id = requests.post(f"{api}/v1/applications", json=body, headers=provider).json()["application_id"]
-    for kind in ("business_license", "qualification_certificate"):
-        form = requests.post(
-            f"{api}/v1/applications/{app_id}/documents",
-            json={"kind": kind, "filename": "a.pdf", "content_type": "application/pdf", "size": len(PDF)},
-            headers=provider,
-        ).json()
-        assert requests.post(form["url"], data=form["fields"], files={"file": ("a.pdf", PDF)}).ok
-    assert requests.post(f"{api}/v1/applications/{app_id}/review", json={"decision": "pass"}, headers=reviewer).ok
+    app_id = passed_application(local_stack, body, provider)
 
     for i in range(6):
         expert = {"expert_id": f"sec-expert-{i}", "name": f"专家{i}", "specialties": [category]}

@@ -19,9 +19,8 @@ import requests
 
 from grading.credit_code import check_character
 from tests.conftest import ROOT
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import LocalStack, passed_application
 
-PDF = b"%PDF-1.7\n%%EOF\n"
 KEYS = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
 
 
@@ -58,7 +57,6 @@ def certified_provider(stack: LocalStack, tmp: Path, cc: str, category: str, who
     api = stack.api
     provider = stack.headers(who, "providers")
     admin = stack.headers("life-admin", "admins")
-    reviewer = stack.headers("life-reviewer", "reviewers")
     body = {
         "provider": {
             "name": "广州物业管理有限公司",
@@ -69,15 +67,7 @@ def certified_provider(stack: LocalStack, tmp: Path, cc: str, category: str, who
         },
         "qualifications": [{"type": "物业资质", "number": "WY-9", "issuer": "住建厅", "valid_until": "2031-01-01"}],
     }
-    app_id = requests.post(f"{api}/v1/applications", json=body, headers=provider).json()["application_id"]
-    for kind in ("business_license", "qualification_certificate"):
-        form = requests.post(
-            f"{api}/v1/applications/{app_id}/documents",
-            json={"kind": kind, "filename": "a.pdf", "content_type": "application/pdf", "size": len(PDF)},
-            headers=provider,
-        ).json()
-        assert requests.post(form["url"], data=form["fields"], files={"file": ("a.pdf", PDF)}).ok
-    assert requests.post(f"{api}/v1/applications/{app_id}/review", json={"decision": "pass"}, headers=reviewer).ok
+    app_id = passed_application(stack, body, provider)
     for i in range(3):
         requests.post(
             f"{api}/v1/experts",
