@@ -6,12 +6,17 @@ most `max_step` towards it; an upgrade also needs `upgrade_needs_excellent` exce
 provider with no assessment that year is `no_data` and keeps its grade.
 
 The run (fan-out through one SQS queue, the same code locally and on AWS):
-  POST /regradings -> run record + one `shard` message per shard of the sparse certified index
-  `shard`    -> one page of providers -> `items` messages of 10, and a `shard` message for the next page
-  `items`    -> one transaction for the batch: result items (attribute_not_exists: a redelivered message
-                changes nothing twice), provider grades with audit entries, certificates, a counter shard
-  `finalize` -> when every shard is enumerated and done == total: the report (CSV, JSON) in S3, the notice of
-                changes, the run completed. A crash anywhere is resumed by SQS redelivery.
+  POST /regradings -> run record + counters + one `shard` message per shard of the sparse certified index (16)
+  `shard`    -> one page of that shard (SHARD_PAGE providers, whole records: the index projects them), counted
+                once into the shard's counter; its re-grades committed in transactions of up to 100 items, each
+                with its result items (attribute_not_exists: a redelivered page changes nothing twice), provider
+                grades with audit entries (conditional on the audit sequence read), certificates and the shard's
+                counter; then the shard's next page as a new message, or the shard marked complete
+  `finalize` -> queued by whichever shard completes last: the report (CSV, JSON) in S3, the notice of changes,
+                the run completed. A crash anywhere is resumed by SQS redelivery of the page it was on.
+The shards run in parallel (up to the worker's maximum concurrency), the pages of one shard in sequence.
+The page is read from the index, which is eventually consistent: a provider changed just before its page is read
+fails the transaction's audit-sequence condition, and is then re-read consistently and re-graded alone.
 A what-if (`dry_run`) runs the same items but writes only result items: no grade, certificate or notice.
 """
 
@@ -45,9 +50,9 @@ from grading.scoring import to_decimal
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-ITEM_BATCH = 10
-SHARD_PAGE = 200
-COUNTER_SHARDS = 8
+SHARD_PAGE = 250  # providers a page message re-grades (DynamoDB also ends a page at 1 MB; the next token follows)
+TX_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
+COUNTER_SHARDS = dal.CERTIFIED_SHARDS  # one counter per shard of certified providers: one writer at a time
 NOTICE_ENTRIES = 500
 
 
@@ -168,15 +173,13 @@ def start(caller: Caller, year: int, now: datetime, draft: RegradingConfig | Non
         "config": config.model_dump(mode="json"),
         "started_at": iso(now),
         "started_by": caller.sub,
-        "total": 0,
-        "shards_done": 0,
     }
     items = [dal.tx_put(run_key(run_id), "regrading_run", run, name="run", new=True)]
     items += [
         dal.tx_put(
             counter_key(run_id, n),
             "regrading_counter",
-            {**dict.fromkeys(COUNTS, 0), "done": 0},
+            {**dict.fromkeys(COUNTS, 0), "done": 0, "total": 0},
             name="counter",
             new=True,
         )
@@ -193,7 +196,7 @@ def start(caller: Caller, year: int, now: datetime, draft: RegradingConfig | Non
                 f"a re-grading of {year} is already running ({running.get('run_id')})", code="REGRADING_RUNNING"
             ) from None
         raise
-    _send([{"kind": "shard", "run_id": run_id, "shard": s, "token": None} for s in range(dal.CERTIFIED_SHARDS)])
+    _send([{"kind": "shard", "run_id": run_id, "shard": s, "token": None} for s in range(COUNTER_SHARDS)])
     return run_id
 
 
@@ -218,16 +221,21 @@ def status(caller: Caller, run_id: str) -> dict[str, Any]:
     if run is None:
         raise NotFound(f"re-grading run {run_id} not found")
     counters = [found[(k["PK"], k["SK"])] for k in keys[1:] if (k["PK"], k["SK"]) in found]
-    counts = {k: sum(int(c.get(k) or 0) for c in counters) for k in COUNTS}
-    done = sum(int(c.get("done") or 0) for c in counters)
+    if run["status"] == "completed":  # the report's counts: one row per provider re-graded
+        counts = {k: int(run["final_counts"].get(k) or 0) for k in COUNTS}
+        done = total = sum(counts.values())
+    else:
+        counts = {k: sum(int(c.get(k) or 0) for c in counters) for k in COUNTS}
+        done = sum(int(c.get("done") or 0) for c in counters)
+        total = max(done, sum(int(c.get("total") or 0) for c in counters))
     return {
         "run_id": run_id,
         "year": int(run["year"]),
         "status": run["status"],
         "dry_run": bool(run.get("dry_run")),
         "done": done,
-        "total": int(run.get("total") or 0),
-        "enumerated": int(run.get("shards_done") or 0) == dal.CERTIFIED_SHARDS,
+        "total": total,
+        "enumerated": len(counters) == COUNTER_SHARDS and all(c.get("complete") for c in counters),
         "counts": counts,
         "report_url": storage.presigned_get(run["report_json_key"], 900) if run.get("report_json_key") else None,
         "report_csv_url": storage.presigned_get(run["report_csv_key"], 900) if run.get("report_csv_key") else None,
@@ -244,76 +252,38 @@ def handle(message: dict[str, Any], now: datetime) -> None:
     so a resumed run writes what an uninterrupted one would have."""
     kind = message["kind"]
     if kind == "shard":
-        enumerate_shard(message["run_id"], int(message["shard"]), message.get("token"))
-    elif kind == "items":
-        process_items(message["run_id"], list(message["credit_codes"]), now)
+        process_page(message["run_id"], int(message["shard"]), message.get("token"))
     elif kind == "finalize":
         finalize(message["run_id"], now)
     else:
         raise ValueError(f"unknown message kind {kind!r}")
 
 
-def enumerate_shard(run_id: str, shard: int, token: str | None) -> None:
-    page, next_token = dal.certified_page(shard, SHARD_PAGE, token)
-    codes = [p["credit_code"] for p in page]
-    messages: list[dict[str, Any]] = [
-        {"kind": "items", "run_id": run_id, "credit_codes": codes[i : i + ITEM_BATCH]}
-        for i in range(0, len(codes), ITEM_BATCH)
-    ]
-    if next_token:
-        messages.append({"kind": "shard", "run_id": run_id, "shard": shard, "token": next_token})
-    # Count first, then send: a redelivered page may count twice, so the page's token is recorded and counted once.
-    marker = f"{shard}:{token or ''}"
-    counted = _count_page(run_id, marker, len(codes), last=next_token is None)
-    if counted or messages:
-        _send(messages)
-    if not next_token:
-        _maybe_finalize(run_id)  # the last page: the items may all be done already
+def process_page(run_id: str, shard: int, token: str | None) -> None:
+    """One page of one shard, start to end: read the page (the index projects whole provider records, so the page
+    is the read), count it once, commit its re-grades in transactions of up to 100 items, then queue the shard's
+    next page, or mark the shard complete and see whether the run is.
 
-
-def _count_page(run_id: str, marker: str, count: int, last: bool) -> bool:
-    adds = {"total": count, **({"shards_done": 1} if last else {})}
-    return dal.add_once(run_key(run_id), adds, marker_attr="pages", marker=marker)
-
-
-def process_items(run_id: str, credit_codes: list[str], now: datetime) -> None:
-    # One BatchGet: the run, its counters, the providers and any results a redelivery already wrote.
-    counters = [counter_key(run_id, n) for n in range(COUNTER_SHARDS)]
-    keys = [run_key(run_id), *counters]
-    keys += [dal.provider_key(cc) for cc in credit_codes] + [result_key(run_id, cc) for cc in credit_codes]
-    found = dal.get_many(keys)
-    run = found.get((f"REGRADING#{run_id}", "#RUN"))
+    A shard's pages run one after another, so its counter item has one writer at a time (no transaction conflicts
+    between workers). A redelivered page finds its results already written: the transaction that would write them
+    again is cancelled and the page falls back to reading which providers are still to do."""
+    run = dal.get_item(run_key(run_id))
     if run is None or run["status"] != "running":
         return
-    now = _started(run)
-    config = RegradingConfig.model_validate(run["config"])
-    year = int(run["year"])
-    todo = [cc for cc in credit_codes if (f"REGRADING#{run_id}", f"ITEM#{cc}") not in found]
-    if todo:
-        plans = [_plan(run, config, year, found.get((f"PROVIDER#{cc}", "PROFILE")), cc, now) for cc in todo]
+    page, next_token = dal.certified_page(shard, SHARD_PAGE, token)
+    dal.add_once(counter_key(run_id, shard), {"total": len(page)}, marker_attr="pages", marker=token or "-")
+    work = Work(run, shard)
+    plans = [work.plan(provider) for provider in page]
+    for chunk in _chunks(plans, work.dry_run):
         try:
-            _commit_batch(run_id, plans, bool(run.get("dry_run")))
+            _commit_batch(run_id, shard, chunk, work.dry_run)
         except dal.TransactionConflict:
-            # Somebody changed one of these providers meanwhile: fall back to one transaction each, re-read.
-            for cc in todo:
-                fresh = dal.get_many([dal.provider_key(cc), result_key(run_id, cc)])
-                if (f"REGRADING#{run_id}", f"ITEM#{cc}") in fresh:
-                    continue
-                plan = _plan(run, config, year, fresh.get((f"PROVIDER#{cc}", "PROFILE")), cc, now)
-                try:
-                    _commit_batch(run_id, [plan], bool(run.get("dry_run")))
-                except dal.TransactionConflict:
-                    _commit_batch(run_id, [_failed(cc, "changed during the run twice")], True)
-    # Only near the end is it worth reading the counters again to see whether this batch was the last one.
-    done = sum(int(found.get((k["PK"], k["SK"]), {}).get("done") or 0) for k in counters) + len(todo)
-    enumerated = int(run.get("shards_done") or 0) == dal.CERTIFIED_SHARDS
-    if enumerated and int(run.get("total") or 0) - done <= NEAR_THE_END:
+            _commit_fresh(work, [plan.credit_code for plan in chunk])
+    if next_token:
+        _send([{"kind": "shard", "run_id": run_id, "shard": shard, "token": next_token}])
+    else:
+        dal.set_once(counter_key(run_id, shard), {"complete": True}, guard="complete")
         _maybe_finalize(run_id)
-
-
-# Batches that may be in flight at once (the worker's maximum concurrency x its batch size, in providers): within
-# that many of the total, a batch re-reads the counters after its write, so the last one always sees the end.
-NEAR_THE_END = 10 * 10 * ITEM_BATCH
 
 
 @dataclass
@@ -322,6 +292,65 @@ class Plan:
     result: dict[str, Any]
     writes: list[dict[str, Any]]
 
+
+class Work:
+    """What every provider of a run is re-graded with: the run's config, year, start and mode."""
+
+    def __init__(self, run: dict[str, Any], shard: int) -> None:
+        self.run = run
+        self.shard = shard
+        self.config = RegradingConfig.model_validate(run["config"])
+        self.year = int(run["year"])
+        self.now = _started(run)
+        self.dry_run = bool(run.get("dry_run"))
+
+    def plan(self, provider: dict[str, Any] | None, credit_code: str | None = None) -> Plan:
+        cc = credit_code or (provider or {})["credit_code"]
+        return _plan(self.run, self.config, self.year, provider, cc, self.now)
+
+
+def _chunks(plans: list[Plan], dry_run: bool) -> list[list[Plan]]:
+    """Plans packed into transactions of at most TX_ITEMS items, one of which is the counter."""
+    chunks: list[list[Plan]] = []
+    size = TX_ITEMS
+    for plan in plans:
+        items = 1 + (0 if dry_run else len(plan.writes))
+        if size + items > TX_ITEMS - 1:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(plan)
+        size += items
+    return chunks
+
+
+def _commit_fresh(work: Work, credit_codes: list[str]) -> None:
+    """After a cancelled transaction: re-read the providers and their results (consistently), leave out those a
+    previous delivery already did, and commit the rest; a provider that keeps changing under the run is reported as
+    failed rather than retried for ever."""
+    run_id = work.run["run_id"]
+    keys = [k for cc in credit_codes for k in (dal.provider_key(cc), result_key(run_id, cc))]
+    fresh: dict[tuple[str, str], dict[str, Any]] = {}
+    for i in range(0, len(keys), 100):
+        fresh |= dal.get_many(keys[i : i + 100])
+    todo = [cc for cc in credit_codes if (f"REGRADING#{run_id}", f"ITEM#{cc}") not in fresh]
+    plans = [work.plan(fresh.get((f"PROVIDER#{cc}", "PROFILE")), cc) for cc in todo]
+    for chunk in _chunks(plans, work.dry_run):
+        try:
+            _commit_batch(run_id, work.shard, chunk, work.dry_run)
+        except dal.TransactionConflict:
+            for plan in chunk:  # one at a time, so one busy provider does not hold up the others
+                _commit_one(work, plan.credit_code)
+
+
+def _commit_one(work: Work, cc: str) -> None:
+    run_id = work.run["run_id"]
+    fresh = dal.get_many([dal.provider_key(cc), result_key(run_id, cc)])
+    if (f"REGRADING#{run_id}", f"ITEM#{cc}") in fresh:
+        return
+    try:
+        _commit_batch(run_id, work.shard, [work.plan(fresh.get((f"PROVIDER#{cc}", "PROFILE")), cc)], work.dry_run)
+    except dal.TransactionConflict:
+        _commit_batch(run_id, work.shard, [_failed(cc, "changed during the run twice")], True)
 
 def _failed(cc: str, why: str) -> Plan:
     return Plan(cc, {"credit_code": cc, "change": "failed", "why": why}, [])
@@ -440,7 +469,7 @@ def _plan(
     return Plan(cc, result, writes)
 
 
-def _commit_batch(run_id: str, plans: list[Plan], dry_run: bool) -> None:
+def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> None:
     counts = dict.fromkeys(COUNTS, 0)
     items: list[dict[str, Any]] = []
     for plan in plans:
@@ -450,7 +479,6 @@ def _commit_batch(run_id: str, plans: list[Plan], dry_run: bool) -> None:
         )
         if not dry_run:
             items.extend(plan.writes)
-    shard = dal.certified_shard(plans[0].credit_code) % COUNTER_SHARDS
     items.append(
         dal.tx_update(
             counter_key(run_id, shard),
@@ -464,8 +492,8 @@ def _commit_batch(run_id: str, plans: list[Plan], dry_run: bool) -> None:
 
 def _maybe_finalize(run_id: str) -> None:
     view = status(Caller("regrading-worker", frozenset({Role.ADMIN})), run_id)
-    if view["status"] != "running" or not view["enumerated"] or view["done"] < view["total"]:
-        return
+    if view["status"] != "running" or not view["enumerated"]:
+        return  # each shard looks after marking itself complete, so the last one to finish sees them all
     if dal.set_once(run_key(run_id), {"finalize_requested": True}, guard="finalize_requested"):
         _send([{"kind": "finalize", "run_id": run_id}])  # only the worker that set the flag asks
 

@@ -150,18 +150,68 @@ def test_what_if_reports_without_writing(
     assert report["dry_run"] is True and report["config"]["version"] == "draft-2027"
 
 
-def test_a_redelivered_batch_changes_nothing_twice(
+def test_a_redelivered_page_changes_nothing_twice(
     stack: Stack, population: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from grading import regrading
     from grading.identity import Caller, Role
 
     monkeypatch.setenv("REGRADING_QUEUE_URL", stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"])
-    run_id = regrading.start(Caller("a", frozenset({Role.ADMIN})), 2026, datetime.now(UTC))
-    batch = [population["capped_up"], population["kept"]]
-    regrading.process_items(run_id, batch, datetime.now(UTC))
+    admin = Caller("a", frozenset({Role.ADMIN}))
+    run_id = regrading.start(admin, 2026, datetime.now(UTC))
+    shard = dal.certified_shard(population["capped_up"])
+    on_page = [cc for cc in population.values() if dal.certified_shard(cc) == shard and cc != population["eliminated"]]
+    regrading.process_page(run_id, shard, None)
     seq = dal.get_provider(population["capped_up"])["audit_seq"]  # type: ignore[index]
-    regrading.process_items(run_id, batch, datetime.now(UTC))  # the queue delivers it again
+    before = regrading.status(admin, run_id)
+    regrading.process_page(run_id, shard, None)  # the queue delivers it again
     assert dal.get_provider(population["capped_up"])["audit_seq"] == seq  # type: ignore[index]
     assert dal.get_provider(population["capped_up"])["grade"] == 2  # type: ignore[index]
-    assert regrading.status(Caller("a", frozenset({Role.ADMIN})), run_id)["done"] == 2
+    after = regrading.status(admin, run_id)
+    assert after["done"] == before["done"] == after["total"] == len(on_page)
+    assert after["counts"] == before["counts"]
+
+
+def test_a_provider_changed_after_its_page_was_read_is_regraded_from_its_new_record(
+    stack: Stack, population: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page comes from an eventually consistent index: a record that moved on since is caught by the audit
+    sequence condition and re-graded from a consistent read, its chain intact."""
+    from grading import regrading
+    from grading.identity import Caller, Role
+
+    monkeypatch.setenv("REGRADING_QUEUE_URL", stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"])
+    cc = population["kept"]
+    stale = dal.get_provider(cc)
+    real_page = dal.certified_page
+
+    def page_then_change(shard: int, limit: int, token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        items, next_token = real_page(shard, limit, token)
+        if any(i["credit_code"] == cc for i in items):  # somebody records an assessment right after the read
+            provider = dal.get_provider(cc)
+            assert provider is not None
+            audit = next_entry(
+                prev_seq=provider["audit_seq"],
+                prev_hash=provider["audit_head"],
+                at="2026-11-01T00:00:00.000Z",
+                actor="assessor",
+                action="assessment.recorded",
+                credit_code=cc,
+                data={},
+            )
+            scores = {**provider["assessment_scores"], "2026-Q3": "99"}
+            results = {**provider["assessment_results"], "2026-Q3": "excellent"}
+            changed = {**provider, "assessment_scores": scores, "assessment_results": results}
+            dal.commit(dal.Change(cc, changed, provider["audit_seq"], audit))
+        return items, next_token
+
+    monkeypatch.setattr(dal, "certified_page", page_then_change)
+    admin = Caller("a", frozenset({Role.ADMIN}))
+    run_id = regrading.start(admin, 2026, datetime.now(UTC))
+    regrading.process_page(run_id, dal.certified_shard(cc), None)
+    provider = dal.get_provider(cc)
+    assert stale is not None and provider is not None
+    assert provider["audit_seq"] == stale["audit_seq"] + 2  # the assessment, then the re-grade
+    assert verify_chain(dal.audit_entries(cc), provider["audit_head"]) == []
+    result = dal.get_item(regrading.result_key(run_id, cc))
+    assert result is not None and result["assessments"] == 3  # the new period counted
