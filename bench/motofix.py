@@ -129,7 +129,7 @@ def _install_query(table_class: Any) -> None:
             del self.all_items
 
     setattr(query, _PATCHED, True)
-    setattr(query, "original", original)
+    query.original = original  # type: ignore[attr-defined]
     table_class.query = query
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
+
 from bench import population
 from bench.harness import Captured, System
 from bench.scenarios import ADMIN
@@ -93,6 +95,7 @@ def run_once(system: System, size: int, timeout: float) -> dict[str, Any]:
     worker.connect()
     with contextlib.suppress(Exception):  # an empty batch may be refused: the import has happened either way
         system.host.invoke("RegradingWorkerFunction", {"Records": []})  # its cold start is figure 2's business
+    system.call("GET", "/v1/regradings/warm-up", who=ADMIN)  # and so is RegradingFunction's (a 404)
     gc.collect()
     gc.freeze()
     batches = 0
@@ -125,7 +128,17 @@ def run_once(system: System, size: int, timeout: float) -> dict[str, Any]:
     raw_stack = load_stack(system.stack.root / "template.yaml", stack_name="bench-raw")
     create_resources(raw_stack)
     raw_table = raw_stack.tables["GradingTable"]
-    raw_seconds, raw_calls = raw_batch_write(client, raw_table, items)
+    # The baseline's client is configured as the functions' is (grading.dal.client: no client-side validation).
+    from botocore.config import Config
+
+    from local.backend import INTERNAL_AGENT
+
+    raw_client = boto3.client(
+        "dynamodb",
+        region_name=system.stack.region,
+        config=Config(user_agent_extra=INTERNAL_AGENT, parameter_validation=False),
+    )
+    raw_seconds, raw_calls = raw_batch_write(raw_client, raw_table, items)
     row: dict[str, Any] = {
         "providers": size,
         "seconds": round(seconds, 2),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from datetime import timedelta, timezone
 
 from pydantic import BaseModel, Field
@@ -29,7 +30,16 @@ class Settings(BaseModel):
         return timezone(timedelta(hours=self.timezone_offset_hours))
 
 
+_NAMES = tuple(field.alias or name for name, field in Settings.model_fields.items())
+
+
 def settings() -> Settings:
-    # Read on each call (a few microseconds): the local runner hosts several functions in one process, each with
-    # its own environment, and a cached copy would leak one function's settings into another.
-    return Settings.model_validate(dict(os.environ))
+    # Read on each call: the local runner hosts several functions in one process, each with its own environment,
+    # and a copy cached once would leak one function's settings into another. Keyed by the values read, the
+    # validation runs once per distinct environment (a hot path calls this thousands of times).
+    return _settings_for(tuple(os.environ.get(name) for name in _NAMES))
+
+
+@lru_cache(maxsize=64)
+def _settings_for(values: tuple[str | None, ...]) -> Settings:
+    return Settings.model_validate({k: v for k, v in zip(_NAMES, values, strict=True) if v is not None})

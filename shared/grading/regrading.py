@@ -273,7 +273,7 @@ def process_page(run_id: str, shard: int, token: str | None) -> None:
     page, next_token = dal.certified_page(shard, SHARD_PAGE, token)
     dal.add_once(counter_key(run_id, shard), {"total": len(page)}, marker_attr="pages", marker=token or "-")
     work = Work(run, shard)
-    plans = [work.plan(provider) for provider in page]
+    plans = work.plans(list(page), [p["credit_code"] for p in page])
     for chunk in _chunks(plans, work.dry_run):
         try:
             _commit_batch(run_id, shard, chunk, work.dry_run)
@@ -304,9 +304,17 @@ class Work:
         self.now = _started(run)
         self.dry_run = bool(run.get("dry_run"))
 
-    def plan(self, provider: dict[str, Any] | None, credit_code: str | None = None) -> Plan:
-        cc = credit_code or (provider or {})["credit_code"]
-        return _plan(self.run, self.config, self.year, provider, cc, self.now)
+    def plans(self, providers: list[dict[str, Any] | None], credit_codes: list[str]) -> list[Plan]:
+        """A plan for each provider (None: not found), reading their certificates unless this is a what-if."""
+        held = {} if self.dry_run else certificates_of(providers)
+        return [
+            _plan(self.run, self.config, self.year, p, cc, self.now, held.get(_number(p)))
+            for p, cc in zip(providers, credit_codes, strict=True)
+        ]
+
+
+def _number(provider: dict[str, Any] | None) -> str:
+    return str(((provider or {}).get("certificate") or {}).get("number") or "")
 
 
 def _chunks(plans: list[Plan], dry_run: bool) -> list[list[Plan]]:
@@ -333,7 +341,7 @@ def _commit_fresh(work: Work, credit_codes: list[str]) -> None:
     for i in range(0, len(keys), 100):
         fresh |= dal.get_many(keys[i : i + 100])
     todo = [cc for cc in credit_codes if (f"REGRADING#{run_id}", f"ITEM#{cc}") not in fresh]
-    plans = [work.plan(fresh.get((f"PROVIDER#{cc}", "PROFILE")), cc) for cc in todo]
+    plans = work.plans([fresh.get((f"PROVIDER#{cc}", "PROFILE")) for cc in todo], todo)
     for chunk in _chunks(plans, work.dry_run):
         try:
             _commit_batch(run_id, work.shard, chunk, work.dry_run)
@@ -348,17 +356,25 @@ def _commit_one(work: Work, cc: str) -> None:
     if (f"REGRADING#{run_id}", f"ITEM#{cc}") in fresh:
         return
     try:
-        _commit_batch(run_id, work.shard, [work.plan(fresh.get((f"PROVIDER#{cc}", "PROFILE")), cc)], work.dry_run)
+        _commit_batch(run_id, work.shard, work.plans([fresh.get((f"PROVIDER#{cc}", "PROFILE"))], [cc]), work.dry_run)
     except dal.TransactionConflict:
         _commit_batch(run_id, work.shard, [_failed(cc, "changed during the run twice")], True)
+
 
 def _failed(cc: str, why: str) -> Plan:
     return Plan(cc, {"credit_code": cc, "change": "failed", "why": why}, [])
 
 
 def _plan(
-    run: dict[str, Any], config: RegradingConfig, year: int, provider: dict[str, Any] | None, cc: str, now: datetime
+    run: dict[str, Any],
+    config: RegradingConfig,
+    year: int,
+    provider: dict[str, Any] | None,
+    cc: str,
+    now: datetime,
+    held: dict[str, Any] | None = None,
 ) -> Plan:
+    """`held`: the provider's current certificate record, as read (not needed for a what-if)."""
     if provider is None or not provider.get("certificate") or provider.get("status") == "eliminated":
         return _failed(cc, "not a certified provider any more")
     old_grade = int(provider["grade"])
@@ -385,20 +401,15 @@ def _plan(
     today = local_date(now)
     valid_until = (today + timedelta(days=config.valid_days)).isoformat()
     old_number = provider["certificate"]["number"]
+    if held is None or held.get("status") != "valid":
+        state = held.get("status") if held else "missing"
+        return _failed(cc, f"its certificate {old_number} is {state}, not valid: re-grade it once that is settled")
     writes: list[dict[str, Any]] = []
     certificate = dict(provider["certificate"])
     seq = int(provider.get("certificate_seq") or 1)
-    if outcome.change == "kept":
-        writes.append(
-            dal.tx_update(
-                dal.certificate_key(old_number),
-                "SET valid_until = :v, renewed_at = :at, DUE_SK = :due REMOVE pdf_sha256, pdf_key",
-                {":v": valid_until, ":at": at, ":due": f"{valid_until}#{old_number}", ":valid": "valid"},
-                name="certificate",
-                condition="#s = :valid",
-                names={"#s": "status"},
-            )
-        )
+    if outcome.change == "kept":  # renewed in place; the PDF is rendered again with the new date
+        renewed = {k: v for k, v in held.items() if k not in ("pdf_key", "pdf_sha256")}
+        writes.append(_certificate_put(held, renewed | {"valid_until": valid_until, "renewed_at": at}, "certificate"))
         certificate["valid_until"] = valid_until
     else:
         seq += 1
@@ -426,15 +437,8 @@ def _plan(
                 indexes=dal.certificate_indexes(new_cert),
             )
         )
-        writes.append(
-            dal.tx_update(
-                dal.certificate_key(old_number),
-                "SET #s = :superseded, superseded_by = :n, superseded_at = :at REMOVE DUE_PK, DUE_SK",
-                {":superseded": "superseded", ":n": number, ":at": at},
-                name="old-certificate",
-                names={"#s": "status"},
-            )
-        )
+        superseded = {**held, "status": "superseded", "superseded_by": number, "superseded_at": at}
+        writes.append(_certificate_put(held, superseded, "old-certificate"))
         certificate = {"number": number, "valid_until": valid_until}
     audit = entry_for(
         provider,
@@ -467,6 +471,35 @@ def _plan(
         )
     )
     return Plan(cc, result, writes)
+
+
+def _certificate_put(held: dict[str, Any], after: dict[str, Any], name: str) -> dict[str, Any]:
+    """The certificate as a whole, like every other certificate change, conditional on the version read; the
+    renderer records a PDF without a version, so the PDF read must also still be the one there."""
+    after = {k: v for k, v in after.items() if k != "version"}
+    put = dal.tx_put(
+        dal.certificate_key(held["number"]),
+        "certificate",
+        after,
+        name=name,
+        expected_version=int(held["version"]),
+        indexes=dal.certificate_indexes(after),
+    )["Put"]
+    if held.get("pdf_sha256"):
+        put["ConditionExpression"] += " AND pdf_sha256 = :pdf"
+        put["ExpressionAttributeValues"][":pdf"] = {"S": held["pdf_sha256"]}
+    else:
+        put["ConditionExpression"] += " AND attribute_not_exists(pdf_sha256)"
+    return {"Put": put}
+
+
+def certificates_of(providers: list[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
+    """The current certificate of each provider, by number: BatchGets of up to 100."""
+    keys = [dal.certificate_key(p["certificate"]["number"]) for p in providers if p and p.get("certificate")]
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for i in range(0, len(keys), 100):
+        found |= dal.get_many(keys[i : i + 100])
+    return {c["number"]: c for c in found.values()}
 
 
 def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> None:
