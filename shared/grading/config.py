@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from datetime import timedelta, timezone
+from functools import lru_cache
 
 from pydantic import BaseModel, Field
 

@@ -268,7 +268,30 @@ def _application_indexes(app: dict[str, Any]) -> dict[str, str]:
 
 
 def _ser(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+    return {k: attribute_value(v) for k, v in item.items() if v is not None}
+
+
+_MAX_INT = 10**38  # DynamoDB numbers carry 38 significant digits; past that boto3's checks apply
+
+
+def attribute_value(value: Any) -> dict[str, Any]:
+    """boto3's TypeSerializer, with a short path for the types records are made of (strings, whole numbers,
+    booleans, maps, lists): it is called for every attribute of every item written (tests/unit/test_dal_types.py
+    holds it to TypeSerializer's answers). Anything else (Decimal, sets, bytes, ...) goes to TypeSerializer."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is dict:
+        return {"M": {k: attribute_value(v) for k, v in value.items()}}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int and -_MAX_INT < value < _MAX_INT:
+        return {"N": str(value)}
+    if kind is list:
+        return {"L": [attribute_value(v) for v in value]}
+    if value is None:
+        return {"NULL": True}
+    return _serializer.serialize(value)
 
 
 def _plain(value: Any) -> Any:
@@ -284,7 +307,27 @@ def _plain(value: Any) -> Any:
 
 
 def _deser(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+    return {k: python_value(v) for k, v in item.items()}
+
+
+def python_value(value: dict[str, Any]) -> Any:
+    """TypeDeserializer then `_plain`, with a short path for strings, numbers, maps, lists, booleans and nulls
+    (tests/unit/test_dal_types.py holds it to their answers); sets and binary go the long way."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return inner
+    if kind == "N":
+        number = Decimal(inner)
+        return int(number) if number == number.to_integral_value() else number
+    if kind == "M":
+        return {k: python_value(v) for k, v in inner.items()}
+    if kind == "L":
+        return [python_value(v) for v in inner]
+    if kind == "BOOL":
+        return inner
+    if kind == "NULL":
+        return None
+    return _plain(_deserializer.deserialize(value))
 
 
 def _strip(item: dict[str, Any]) -> dict[str, Any]:
@@ -654,7 +697,7 @@ def tx_update(
         "TableName": table_name(),
         "Key": _ser(key),
         "UpdateExpression": update,
-        "ExpressionAttributeValues": {k: _serializer.serialize(v) for k, v in values.items()},
+        "ExpressionAttributeValues": {k: attribute_value(v) for k, v in values.items()},
         "_name": name,
     }
     if condition:
@@ -675,7 +718,7 @@ def tx_check(
         "TableName": table_name(),
         "Key": _ser(key),
         "ConditionExpression": condition,
-        "ExpressionAttributeValues": {k: _serializer.serialize(v) for k, v in values.items()},
+        "ExpressionAttributeValues": {k: attribute_value(v) for k, v in values.items()},
         "_name": name,
     }
     if names:
@@ -754,7 +797,7 @@ def objections_of_notice(notice_id: str) -> list[dict[str, Any]]:
 def set_once(key: dict[str, str], attrs: dict[str, Any], guard: str) -> bool:
     """Set `attrs` unless `guard` is already set (a rendered artifact's record); False when it already was."""
     names = {f"#a{i}": k for i, k in enumerate(attrs)}
-    values = {f":v{i}": _serializer.serialize(v) for i, v in enumerate(attrs.values())}
+    values = {f":v{i}": attribute_value(v) for i, v in enumerate(attrs.values())}
     try:
         client().update_item(
             TableName=table_name(),
