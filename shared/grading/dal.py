@@ -21,8 +21,8 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 15| a provider's assessment of a period       | GetItem PROVIDER#<cc> / ASSESSMENT#<period>                 | table |
 | 16| a provider's assessments, in period order | Query PK=PROVIDER#<cc>, SK begins_with ASSESSMENT#          | table |
 | 17| a rectification order                     | GetItem RECT#<id> / RECTIFICATION                           | table |
-| 18| certified providers, in 16 shards         | Query GSI1PK=CERTIFIED#<shard> (sparse: certified, not eliminated) | GSI1 |
-| 19| a re-grading run with its counter shards  | Query PK=REGRADING#<run id>, SK begins_with "#"             | table |
+| 18| certified providers, in 16 shards, whole  | Query GSI1PK=CERTIFIED#<shard> (sparse: certified, not eliminated; projects every attribute, so a page is the read) | GSI1 |
+| 19| a re-grading run with its counter shards  | BatchGet REGRADING#<run id> / #RUN + #SHARD#<nn> (one per certified shard) | table |
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
 | 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>                       | table |
 | 22| a provider user's rectification orders    | Query GSI2PK=RECTS#<owner sub>, newest first                | GSI2  |
@@ -56,7 +56,7 @@ Items:
 | qualification          | PROVIDER#<cc>    | QUAL#<number>         |                               | (Due: DUE#QUAL_REMIND, then DUE#QUAL_EXPIRY) |
 | provider (certified)   | PROVIDER#<cc>    | PROFILE               | CERTIFIED#<shard> / <cc>      |                             |
 | re-grading run         | REGRADING#<run>  | #RUN                  |                               |                             |
-| run counter shard      | REGRADING#<run>  | #SHARD#<nn>           |                               |                             |
+| run counter (per shard)| REGRADING#<run>  | #SHARD#<nn>           |                               |                             |
 | run result per provider| REGRADING#<run>  | ITEM#<cc>             |                               |                             |
 | one run per year lock  | REGRADING_YEAR#<year> | ACTIVE           |                               |                             |
 

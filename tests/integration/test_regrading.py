@@ -215,3 +215,70 @@ def test_a_provider_changed_after_its_page_was_read_is_regraded_from_its_new_rec
     assert verify_chain(dal.audit_entries(cc), provider["audit_head"]) == []
     result = dal.get_item(regrading.result_key(run_id, cc))
     assert result is not None and result["assessments"] == 3  # the new period counted
+
+
+def test_a_page_interrupted_between_transactions_resumes_without_doing_anything_twice(
+    stack: Stack, population: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Transactions of at most 6 items: the page takes several, and the worker dies after the first; the queue
+    delivers the page again and the run ends as an uninterrupted one would."""
+    from grading import regrading
+    from grading.identity import Caller, Role
+
+    monkeypatch.setenv("REGRADING_QUEUE_URL", stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"])
+    monkeypatch.setattr(regrading, "TX_ITEMS", 7)
+    admin = Caller("a", frozenset({Role.ADMIN}))
+    run_id = regrading.start(admin, 2026, datetime.now(UTC))
+    real_write, writes = dal.write, []
+
+    def dies_after_the_first(*items: dict[str, Any]) -> None:
+        writes.append(len(items))
+        if len(writes) == 2:
+            raise TimeoutError("the worker's time ran out")
+        real_write(*items)
+
+    everyone = [cc for name, cc in population.items() if name != "eliminated"]
+    monkeypatch.setattr(
+        dal, "certified_page", lambda shard, limit, token: ([dal.get_provider(cc) for cc in everyone], None)
+    )
+    monkeypatch.setattr(dal, "write", dies_after_the_first)
+    with pytest.raises(TimeoutError):
+        regrading.process_page(run_id, 0, None)
+    partly = regrading.status(admin, run_id)
+    assert 0 < partly["done"] < partly["total"] == len(everyone)
+    regrading.process_page(run_id, 0, None)  # redelivered
+    assert len(writes) > 3  # several transactions, as the test intends
+    done = regrading.status(admin, run_id)
+    assert done["done"] == done["total"] == len(everyone)
+    assert done["counts"] == {"up": 1, "down": 1, "kept": 2, "no_data": 1, "failed": 0}
+    for cc in everyone:
+        provider = dal.get_provider(cc)
+        assert provider is not None and verify_chain(dal.audit_entries(cc), provider["audit_head"]) == []
+        regraded = [e for e in dal.audit_entries(cc) if e.fields["action"] == "provider.regraded"]
+        assert len(regraded) <= 1
+
+
+def test_a_provider_whose_certificate_is_no_longer_valid_is_reported_not_regraded(
+    stack: Stack, population: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grading import regrading
+    from grading.identity import Caller, Role
+
+    monkeypatch.setenv("REGRADING_QUEUE_URL", stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"])
+    cc = population["capped_down"]
+    number = f"SG-2026-{cc}-01"
+    held = dal.get_item(dal.certificate_key(number))
+    assert held is not None
+    revoked = {**held, "status": "revoked"}
+    dal.write(
+        dal.tx_put(
+            dal.certificate_key(number), "certificate", revoked, name="c", expected_version=revoked.pop("version")
+        )
+    )
+    admin = Caller("a", frozenset({Role.ADMIN}))
+    run_id = regrading.start(admin, 2026, datetime.now(UTC))
+    regrading.process_page(run_id, dal.certified_shard(cc), None)
+    result = dal.get_item(regrading.result_key(run_id, cc))
+    assert result is not None and result["change"] == "failed" and "revoked" in result["why"]
+    assert dal.get_provider(cc)["grade"] == 1  # type: ignore[index]
+    assert dal.get_item(dal.certificate_key(number))["status"] == "revoked"  # type: ignore[index]
