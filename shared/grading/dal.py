@@ -291,7 +291,7 @@ def attribute_value(value: Any) -> dict[str, Any]:
         return {"L": [attribute_value(v) for v in value]}
     if value is None:
         return {"NULL": True}
-    return _serializer.serialize(value)
+    return dict(_serializer.serialize(value))
 
 
 def _plain(value: Any) -> Any:
@@ -327,7 +327,7 @@ def python_value(value: dict[str, Any]) -> Any:
         return inner
     if kind == "NULL":
         return None
-    return _plain(_deserializer.deserialize(value))
+    return _plain(_deserializer.deserialize(value))  # type: ignore[arg-type]
 
 
 def _strip(item: dict[str, Any]) -> dict[str, Any]:
