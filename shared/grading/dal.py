@@ -11,7 +11,7 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 5 | a provider's audit trail, in order        | Query PK=PROVIDER#<cc>, SK begins_with AUDIT#               | table |
 | 6 | idempotency records (Powertools)          | PK=IDEMPOTENCY#<function>, SK=<hash of the key>; TTL `ttl`  | table |
 | 7 | an expert                                 | GetItem EXPERT#<id> / PROFILE                               | table |
-| 8 | the expert pool of a category             | Query PK=POOL#<category> (one item per expert and specialty)| table |
+| 8 | the expert pool of a category             | GetItem POOL#<category> / MEMBERS (an attribute E#<expert> per member; BatchGet with the provider when a panel is drawn) | table |
 | 9 | the current evaluation scheme / a version | GetItem SCHEME / CURRENT, SCHEME / VERSION#<version>        | table |
 | 10| public notices, newest first              | Query GSI1PK=NOTICES, GSI1SK desc (<published>#<id>)        | GSI1  |
 | 11| one notice                                | GetItem NOTICE#<id> / NOTICE                                | table |
@@ -45,7 +45,7 @@ Items:
 | panel (one per round)  | APP#<id>         | PANEL#<round, 2 digits>|                              |                             |
 | scorecard              | APP#<id>         | CARD#<round>#<expert> |                               |                             |
 | expert                 | EXPERT#<id>      | PROFILE               |                               |                             |
-| pool membership        | POOL#<category>  | EXPERT#<id>           |                               |                             |
+| expert pool (category) | POOL#<category>  | MEMBERS (E#<id> each) |                               |                             |
 | scheme version         | SCHEME           | VERSION#<version>     |                               |                             |
 | current scheme (copy)  | SCHEME           | CURRENT               |                               |                             |
 | notice                 | NOTICE#<id>      | NOTICE                | NOTICES / <published>#<id>    | (Due: DUE#NOTICE_CLOSE)     |
@@ -140,8 +140,17 @@ def expert_key(expert_id: str) -> dict[str, str]:
     return {"PK": f"EXPERT#{expert_id}", "SK": "PROFILE"}
 
 
-def pool_key(category: str, expert_id: str) -> dict[str, str]:
-    return {"PK": f"POOL#{category}", "SK": f"EXPERT#{expert_id}"}
+def pool_key(category: str) -> dict[str, str]:
+    """One item per category; each member is an attribute `E#<expert id>` (~100 bytes: ~4,000 experts fit)."""
+    return {"PK": f"POOL#{category}", "SK": "MEMBERS"}
+
+
+POOL_MEMBER_PREFIX = "E#"
+
+
+def pool_members(item: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The members of a pool item, in expert order."""
+    return [v for k, v in sorted((item or {}).items()) if k.startswith(POOL_MEMBER_PREFIX)]
 
 
 def scheme_key(version: str) -> dict[str, str]:
@@ -693,13 +702,9 @@ def tx_update(
     condition: str | None = None,
     names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "TableName": table_name(),
-        "Key": _ser(key),
-        "UpdateExpression": update,
-        "ExpressionAttributeValues": {k: attribute_value(v) for k, v in values.items()},
-        "_name": name,
-    }
+    body: dict[str, Any] = {"TableName": table_name(), "Key": _ser(key), "UpdateExpression": update, "_name": name}
+    if values:  # DynamoDB refuses an empty map here
+        body["ExpressionAttributeValues"] = {k: attribute_value(v) for k, v in values.items()}
     if condition:
         body["ConditionExpression"] = condition
     if names:

@@ -93,18 +93,18 @@ def _expert_view(item: dict[str, Any]) -> ExpertView:
 
 
 def _pool_items(expert: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Pool memberships (one per specialty) for the expert as it is now, and deletions of dropped ones."""
+    """The expert's entry in the pool of each specialty as it is now, and its removal from dropped ones (one pool
+    item per category, so a panel draw reads the pool and the provider in one BatchGet)."""
+    member = {"#E": dal.POOL_MEMBER_PREFIX + expert["expert_id"]}
+    entry = {"expert_id": expert["expert_id"], "active": expert["active"], "affiliations": expert["affiliations"]}
     items = [
-        dal.tx_put(
-            dal.pool_key(category, expert["expert_id"]),
-            "pool",
-            {"expert_id": expert["expert_id"], "active": expert["active"], "affiliations": expert["affiliations"]},
-            name=f"pool:{category}",
-        )
-        for category in expert["specialties"]
+        dal.tx_update(dal.pool_key(c), "SET #E = :entry", {":entry": entry}, name=f"pool:{c}", names=member)
+        for c in expert["specialties"]
     ]
     dropped = set((previous or {}).get("specialties", [])) - set(expert["specialties"])
-    items += [dal.tx_delete(dal.pool_key(c, expert["expert_id"]), name=f"pool-drop:{c}") for c in sorted(dropped)]
+    items += [
+        dal.tx_update(dal.pool_key(c), "REMOVE #E", {}, name=f"pool-drop:{c}", names=member) for c in sorted(dropped)
+    ]
     return items
 
 
@@ -121,16 +121,18 @@ def register_expert(caller: Caller, body: ExpertIn, now: datetime) -> ExpertView
         "updated_at": at,
         "history": [{"at": at, "actor": caller.sub, "action": "registered"}],
     }
-    try:
-        dal.write(
-            dal.tx_put(dal.expert_key(body.expert_id), "expert", expert, name="expert", new=True),
-            *_pool_items(expert, None),
-        )
-    except dal.TransactionConflict as lost:
-        if "expert" in lost.reasons:
-            raise Conflict(f"expert {body.expert_id} is already registered", code="EXPERT_EXISTS") from None
-        raise
-    return _expert_view(expert)
+    for _ in range(_ATTEMPTS):  # another expert of the same category written at the same moment: try again
+        try:
+            dal.write(
+                dal.tx_put(dal.expert_key(body.expert_id), "expert", expert, name="expert", new=True),
+                *_pool_items(expert, None),
+            )
+        except dal.TransactionConflict as lost:
+            if "expert" in lost.reasons:
+                raise Conflict(f"expert {body.expert_id} is already registered", code="EXPERT_EXISTS") from None
+            continue
+        return _expert_view(expert)
+    raise _busy()
 
 
 def get_expert(caller: Caller, expert_id: str) -> ExpertView:
@@ -277,12 +279,13 @@ def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
         if existing and existing["status"] == "open":
             raise Conflict("this application already has an open panel", code="PANEL_EXISTS")
         scheme = _scheme_of(app)
-        provider = dal.get_provider(app["credit_code"])
-        assert provider is not None  # written with the application
         category = app["provider"]["category"]
+        found = dal.get_many([dal.provider_key(app["credit_code"]), dal.pool_key(category)])  # one round trip
+        provider = found.get((f"PROVIDER#{app['credit_code']}", "PROFILE"))
+        assert provider is not None  # written with the application
         pool = [
             panel.PoolEntry(i["expert_id"], bool(i["active"]), frozenset(i.get("affiliations", [])))
-            for i in dal.query_partition(f"POOL#{category}")
+            for i in dal.pool_members(found.get((f"POOL#{category}", "MEMBERS")))
         ]
         previous = provider.get("last_evaluation_experts", [])
         candidates = panel.eligible(pool, app["credit_code"], previous)

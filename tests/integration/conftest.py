@@ -153,7 +153,7 @@ def in_notice_application(api: Api, credit_code: str = CREDIT_CODE, score: int =
     """An application decided with grade and a public notice open: (application_id, notice_id)."""
     from grading import dal
 
-    if not dal.query_partition("POOL#it_services"):
+    if not dal.pool_members(dal.get_item(dal.pool_key("it_services"))):
         register_experts(api, 6)
     app_id = evaluating_application(api, credit_code)
     drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)

@@ -69,6 +69,35 @@ def test_conflicts_and_inactive_experts_are_excluded(api: Api) -> None:
     assert drawn["panel"] == sorted(drawn["panel"], key=lambda e: panel.rank(drawn["seed"], ids[3:]).index(e))
 
 
+def test_the_pool_of_a_category_follows_its_experts(api: Api) -> None:
+    """One pool item per category: registering, moving and deactivating experts keep it exact."""
+    ids = register_experts(api, 3)
+    api.call("PATCH", f"/v1/experts/{ids[0]}", {"specialties": ["catering"]}, who=ADMIN)
+    api.call("PATCH", f"/v1/experts/{ids[1]}", {"active": False}, who=ADMIN)
+    members = dal.pool_members(dal.get_item(dal.pool_key("it_services")))
+    assert [(m["expert_id"], m["active"]) for m in members] == [(ids[1], False), (ids[2], True)]
+    assert [m["expert_id"] for m in dal.pool_members(dal.get_item(dal.pool_key("catering")))] == [ids[0]]
+
+
+def test_an_expert_registered_while_another_one_changes_the_pool_is_registered_on_retry(
+    api: Api, monkeypatch: Any
+) -> None:
+    real_write, attempts = dal.write, []
+
+    def pool_busy_once(*items: dict[str, Any]) -> None:
+        attempts.append(len(items))
+        if len(attempts) == 1:
+            raise dal.TransactionConflict(["pool:it_services"])  # another admin's change to the same pool item
+        real_write(*items)
+
+    monkeypatch.setattr(dal, "write", pool_busy_once)
+    body = {"expert_id": "exp-retry", "name": "专家", "specialties": ["it_services"]}
+    admin = Caller("admin", frozenset({Role.ADMIN}))
+    created = evaluation.register_expert(admin, evaluation.ExpertIn(**body), datetime.now(UTC))
+    assert created.expert_id == "exp-retry" and len(attempts) == 2
+    assert [m["expert_id"] for m in dal.pool_members(dal.get_item(dal.pool_key("it_services")))] == ["exp-retry"]
+
+
 def test_too_few_experts_is_a_clear_409(api: Api) -> None:
     register_experts(api, 2)
     app_id = evaluating_application(api)
