@@ -1,9 +1,9 @@
 """Test setup shared by every level: the domain layer on sys.path, a fake AWS environment, and (for the levels
 that ask for it) one moto backend per session built from template.yaml.
 
-One backend per process: the domain layer caches its boto3 clients (and Powertools' idempotency layer holds one
-from import time), so a second backend would split the state in two. The integration and security suites share
-these session fixtures; each resets the backend before every test in its own conftest.
+One backend per process: the domain layer caches its boto3 clients, so a second backend would split the state
+in two. The integration and security suites share these session fixtures; each resets the backend before every
+test in its own conftest.
 """
 
 import os

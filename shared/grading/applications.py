@@ -7,6 +7,8 @@ again, so a retried request never changes anything twice.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -75,14 +77,31 @@ def _owns(caller: Caller, app: dict[str, Any]) -> bool:
 
 
 def submit(caller: Caller, body: ApplicationIn, now: datetime) -> dict[str, Any]:
+    answer, _ = submit_once(caller, body, now, None)
+    return answer
+
+
+def submit_once(
+    caller: Caller, body: ApplicationIn, now: datetime, idempotency_key: str | None
+) -> tuple[dict[str, Any], bool]:
+    """Submit; with an Idempotency-Key, a retry gets the first answer back (`True`: replayed), and the key with
+    another body is refused. The key's record is read in the same BatchGet as the provider and written in the
+    same transaction as the application, so there is no window where the application exists without it: two
+    round trips in all, and a concurrent retry either reads the record or loses the transaction and then reads it."""
     caller.require(Role.PROVIDER)
+    payload = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    key = dal.idempotency_key("submit-application", caller.sub, idempotency_key) if idempotency_key else None
     today = local_date(now)
     problems = qualification_problems(body.qualifications, today, "qualifications")
     if problems:
         raise InvalidInput("qualification certificates expire too soon", details=problems)
     cc = body.provider.credit_code
     for _ in range(_ATTEMPTS):
-        provider, slot, current_scheme = dal.get_submission_context(cc)
+        provider, slot, current_scheme, seen = dal.get_submission_context_and(cc, key)
+        if seen is not None and int(seen.get("ttl") or 0) > now.timestamp():  # DynamoDB's TTL deletes lazily
+            if seen["payload_sha256"] != payload:
+                raise InvalidInput.field("Idempotency-Key", "was already used with a different body")
+            return dict(seen["answer"]), True
         scheme = current_scheme or DEFAULT_SCHEME.model_dump(mode="json")
         if slot:
             raise _duplicate(cc, slot.get("application_id"))
@@ -128,16 +147,33 @@ def submit(caller: Caller, body: ApplicationIn, now: datetime) -> dict[str, Any]
             credit_code=cc,
             data={"application_id": application_id, "category": body.provider.category},
         )
-        change = dal.Change(cc, record, seq, audit, application=application, expected_version=None, slot="acquire")
+        answer = {"application_id": application_id, "status": Status.SUBMITTED.value}
+        extra = [_idempotency_record(key, payload, answer, now)] if key else []
+        change = dal.Change(
+            cc, record, seq, audit, application=application, expected_version=None, slot="acquire", extra=extra
+        )
         try:
             dal.commit(change)
         except dal.TransactionConflict as lost:
+            if "idempotency" in lost.reasons:
+                continue  # the same request, committed meanwhile: the next read replays its answer
             if "slot" in lost.reasons:
                 _, slot = dal.get_provider_and_slot(cc)
                 raise _duplicate(cc, (slot or {}).get("application_id")) from None
             continue
-        return {"application_id": application_id, "status": Status.SUBMITTED.value}
+        return answer, False
     raise _busy()
+
+
+def _idempotency_record(key: dict[str, str], payload: str, answer: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Put unless a live record is there (an expired one, not yet deleted by TTL, is replaced)."""
+    expires = int(now.timestamp()) + settings().idempotency_ttl_seconds
+    body = {"payload_sha256": payload, "answer": answer, "created_at": iso(now), "ttl": expires}
+    put = dal.tx_put(key, "idempotency", body, name="idempotency")
+    put["Put"]["ConditionExpression"] = "attribute_not_exists(PK) OR #ttl <= :now"
+    put["Put"]["ExpressionAttributeNames"] = {"#ttl": "ttl"}
+    put["Put"]["ExpressionAttributeValues"] = {":now": {"N": str(int(now.timestamp()))}}
+    return put
 
 
 def _duplicate(cc: str, application_id: str | None) -> Conflict:

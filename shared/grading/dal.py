@@ -9,7 +9,7 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 3 | a provider user's applications, newest    | Query GSI2PK=OWNER#<sub>, GSI2SK desc (<submitted>#<id>)    | GSI2  |
 | 4 | a provider and its active-application slot| BatchGet PROVIDER#<cc>/PROFILE + PROVIDER#<cc>/ACTIVE_APPLICATION | table |
 | 5 | a provider's audit trail, in order        | Query PK=PROVIDER#<cc>, SK begins_with AUDIT#               | table |
-| 6 | idempotency records (Powertools)          | PK=IDEMPOTENCY#<function>, SK=<hash of the key>; TTL `ttl`  | table |
+| 6 | an Idempotency-Key's answer               | GetItem (in the same BatchGet as the reads of the request) IDEMPOTENCY#<operation> / sha256(<sub>, <key>); written in the request's transaction; TTL `ttl` | table |
 | 7 | an expert                                 | GetItem EXPERT#<id> / PROFILE                               | table |
 | 8 | the expert pool of a category             | GetItem POOL#<category> / MEMBERS (an attribute E#<expert> per member; BatchGet with the provider when a panel is drawn) | table |
 | 9 | the current evaluation scheme / a version | GetItem SCHEME / CURRENT, SCHEME / VERSION#<version>        | table |
@@ -424,7 +424,21 @@ def get_submission_context(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
     """Patterns 4 and 9: the provider, who holds its active-application slot, and the current scheme, in one
     round trip."""
-    keys = [provider_key(credit_code), slot_key(credit_code), CURRENT_SCHEME_KEY]
+    provider, slot, scheme, _ = get_submission_context_and(credit_code, None)
+    return provider, slot, scheme
+
+
+def idempotency_key(operation: str, sub: str, key: str) -> dict[str, str]:
+    """Pattern 6: a key is scoped to its caller, so two users cannot collide."""
+    digest = hashlib.sha256(f"{sub}\n{key}".encode()).hexdigest()
+    return {"PK": f"IDEMPOTENCY#{operation}", "SK": digest}
+
+
+def get_submission_context_and(
+    credit_code: str, extra: dict[str, str] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """Patterns 4, 9 and (when `extra` is given, e.g. an idempotency record) one more item, in one round trip."""
+    keys = [provider_key(credit_code), slot_key(credit_code), CURRENT_SCHEME_KEY] + ([extra] if extra else [])
     response = client().batch_get_item(
         RequestItems={table_name(): {"Keys": [_ser(k) for k in keys], "ConsistentRead": True}}
     )
@@ -436,13 +450,14 @@ def get_submission_context(
         if got:
             item = _deser(got)
             found[item["SK"]] = item
+    extra_item = found.pop(extra["SK"], None) if extra else None
     provider = found.get("PROFILE")
     if provider is not None:
         provider = _strip(provider)
         provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0
     slot = _strip(found["ACTIVE_APPLICATION"]) if "ACTIVE_APPLICATION" in found else None
     scheme = found["CURRENT"]["scheme"] if "CURRENT" in found else None
-    return provider, slot, scheme
+    return provider, slot, scheme, _strip(extra_item) if extra_item else None
 
 
 def get_provider(credit_code: str) -> dict[str, Any] | None:

@@ -151,14 +151,12 @@ def make_handler(app: APIGatewayRestResolver) -> Any:
     """The Lambda entry point of an API function: correlation id, tracing, metrics, then the routes."""
     from aws_lambda_powertools.logging import correlation_paths
 
-    from grading.idempotency import idempotency_config
     from grading.observability import metrics, tracer
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        idempotency_config.register_lambda_context(context)
         refused = unreadable_body(event)
         if refused is not None:
             return refused

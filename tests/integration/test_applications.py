@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 import boto3
+import pytest
 
 from grading import applications, dal
 from grading.audit import verify_chain
@@ -278,3 +279,26 @@ def test_reviewer_lists_by_status_with_pages(api: Api) -> None:
     mine = api.call("GET", "/v1/me/applications", who=PROVIDER)
     assert [i["application_id"] for i in mine.body["items"]] == sorted(ids, reverse=True)
     assert api.call("GET", "/v1/me/applications", who=OTHER_PROVIDER).body["items"] == []
+
+
+def test_an_idempotent_submission_takes_two_round_trips_and_a_lost_race_replays(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key's record is read with the provider and written with the application: a retry racing the first
+    request loses the transaction on the record, reads it, and answers what the first one answered."""
+    who = Caller("provider-user", frozenset({Role.PROVIDER}))
+    body = ApplicationIn.model_validate(application_body())
+    calls: list[str] = []
+    real_commit, real_read = dal.commit, dal.get_submission_context_and
+    monkeypatch.setattr(dal, "commit", lambda change: (calls.append("commit"), real_commit(change))[1])
+    monkeypatch.setattr(dal, "get_submission_context_and", lambda *a: (calls.append("read"), real_read(*a))[1])
+    first, replayed = applications.submit_once(who, body, datetime.now(UTC), "race-1")
+    assert calls == ["read", "commit"] and not replayed
+
+    # The retry reads before the first commits (so it sees no record) and commits after it: it must replay.
+    _, _, scheme, _ = real_read(CREDIT_CODE, None)
+    reads = iter([(None, None, scheme, None)])  # what it read before the first request's transaction
+    monkeypatch.setattr(dal, "get_submission_context_and", lambda *a: next(reads, None) or real_read(*a))
+    again, replayed = applications.submit_once(who, body, datetime.now(UTC), "race-1")
+    assert replayed and again == first
+    assert audit_count() == 1

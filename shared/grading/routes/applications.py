@@ -8,17 +8,9 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from grading import applications
-from grading.errors import Conflict, InvalidInput
 from grading.http import caller, request_time
-from grading.idempotency import idempotency_config, persistence
-from grading.identity import Caller
 from grading.lifecycle import Status
 from grading.models import (
     ApplicationCreated,
@@ -50,13 +42,6 @@ def _created(model: Any) -> Response:
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model)
 
 
-@idempotent_function(data_keyword_argument="request", config=idempotency_config, persistence_store=persistence)
-def _submit_once(*, request: dict[str, Any], who: Caller, body: ApplicationIn) -> dict[str, Any]:
-    result = applications.submit(who, body, request_time(router))
-    metrics.add_metric(name="ApplicationSubmitted", unit=MetricUnit.Count, value=1)
-    return result
-
-
 @router.post(
     "/v1/applications",
     summary="Submit an application (提交申请)",
@@ -72,22 +57,8 @@ def submit(
         str | None, Header(alias="Idempotency-Key", max_length=128, description="retry-safe: same key, same answer")
     ] = None,
 ) -> Response[ApplicationCreated]:
-    who = caller(router)
-    if idempotency_key:
-        try:
-            result = _submit_once(
-                request={"key": idempotency_key, "sub": who.sub, "body": body.model_dump(mode="json")},
-                who=who,
-                body=body,
-            )
-        except IdempotencyValidationError:
-            raise InvalidInput.field("Idempotency-Key", "was already used with a different body") from None
-        except IdempotencyAlreadyInProgressError:
-            raise Conflict(
-                "a request with this Idempotency-Key is still in progress", code="REQUEST_IN_PROGRESS"
-            ) from None
-    else:
-        result = applications.submit(who, body, request_time(router))
+    result, replayed = applications.submit_once(caller(router), body, request_time(router), idempotency_key)
+    if not replayed:
         metrics.add_metric(name="ApplicationSubmitted", unit=MetricUnit.Count, value=1)
     return _created(ApplicationCreated(**result))
 
