@@ -523,6 +523,22 @@ def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> 
     dal.write(*items)
 
 
+TX_BYTES = 3_000_000  # under a transaction's 4 MB, counted on the request's JSON (larger than DynamoDB's count)
+
+
+def _transactions(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    chunks: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for item in items:
+        n = len(json.dumps(item, default=str))
+        if chunks[-1] and (len(chunks[-1]) == TX_ITEMS or size + n > TX_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += n
+    return chunks
+
+
 def _maybe_finalize(run_id: str) -> None:
     view = status(Caller("regrading-worker", frozenset({Role.ADMIN})), run_id)
     if view["status"] != "running" or not view["enumerated"]:
@@ -573,10 +589,12 @@ def finalize(run_id: str, now: datetime) -> None:
     if not run.get("dry_run"):
         at = iso(now)
         for i in range(0, len(changed), NOTICE_ENTRIES):
-            notice_id = new_id()
+            # Named after the run, so a finalize retried after some of its transactions rewrites the same notices.
+            notice_id = f"{run_id}N{i // NOTICE_ENTRIES:03d}"
             notice_ids.append(notice_id)
             notice = {
                 "notice_id": notice_id,
+                "regrading_run": run_id,
                 "kind": "regrading",
                 "status": "closed",
                 "published_at": at,
@@ -591,16 +609,12 @@ def finalize(run_id: str, now: datetime) -> None:
                     for r in changed[i : i + NOTICE_ENTRIES]
                 ],
             }
-            items.append(
-                dal.tx_put(
-                    dal.notice_key(notice_id),
-                    "notice",
-                    notice,
-                    name="notice",
-                    new=True,
-                    indexes=dal.notice_indexes(notice),
-                )
+            put = dal.tx_put(
+                dal.notice_key(notice_id), "notice", notice, name="notice", new=True, indexes=dal.notice_indexes(notice)
             )
+            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK) OR regrading_run = :run"
+            put["Put"]["ExpressionAttributeValues"] = {":run": {"S": run_id}}
+            items.append(put)
         items.append(dal.tx_delete(year_lock_key(int(run["year"])), name="year"))
     completed = {
         **run,
@@ -614,7 +628,7 @@ def finalize(run_id: str, now: datetime) -> None:
     items.append(
         dal.tx_put(run_key(run_id), "regrading_run", completed, name="run", expected_version=completed.pop("version"))
     )
-    # Notices go in chunks of a transaction's 100 items; the run flips to completed in the last one.
-    for i in range(0, len(items), 90):
-        dal.write(*items[i : i + 90])
+    # Notices go in transactions within DynamoDB's limits (100 items, 4 MB); the run flips to completed in the last.
+    for chunk in _transactions(items):
+        dal.write(*chunk)
     logger.info("re-grading completed", run_id=run_id, counts=counts)
