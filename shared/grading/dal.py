@@ -834,27 +834,30 @@ def set_once(key: dict[str, str], attrs: dict[str, Any], guard: str) -> bool:
     return True
 
 
-def add_once(key: dict[str, str], adds: dict[str, int], *, marker_attr: str, marker: str) -> bool:
-    """ADD counters once per `marker` (kept in a string set), so a redelivered message counts once."""
+def add_once(key: dict[str, str], adds: dict[str, int], *, marker_attr: str, marker: str) -> dict[str, Any] | None:
+    """ADD counters once per `marker` (kept in a string set), so a redelivered message counts once: the counters'
+    new values, or None when this marker was already counted."""
     names = {f"#a{i}": k for i, k in enumerate(adds)} | {"#m": marker_attr}
     values: dict[str, Any] = {f":v{i}": {"N": str(v)} for i, v in enumerate(adds.values())} | {
         ":mset": {"SS": [marker]},
         ":marker": {"S": marker},
     }
     try:
-        client().update_item(
+        response = client().update_item(
             TableName=table_name(),
             Key=_ser(key),
             UpdateExpression="ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(adds))) + ", #m :mset",
             ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(#m) OR NOT contains(#m, :marker))",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+            ReturnValues="UPDATED_NEW",
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
+            return None
         raise
-    return True
+    new = _deser(response.get("Attributes") or {})
+    return {k: new.get(k) for k in adds}
 
 
 def notices_page(limit: int, token: str | None) -> tuple[list[dict], str | None]:

@@ -11,9 +11,10 @@ The run (fan-out through one SQS queue, the same code locally and on AWS):
                 once into the shard's counter; its re-grades committed in transactions of up to 100 items, each
                 with its result items (attribute_not_exists: a redelivered page changes nothing twice), provider
                 grades with audit entries (conditional on the audit sequence read), certificates and the shard's
-                counter; then the shard's next page as a new message, or the shard marked complete
-  `finalize` -> queued by whichever shard completes last: the report (CSV, JSON) in S3, the notice of changes,
-                the run completed. A crash anywhere is resumed by SQS redelivery of the page it was on.
+                counter; then the shard's next page as a new message, or the shard counted complete on the run
+  `finalize` -> queued by the shard whose count completes the run (an atomic ADD, once per shard): the report
+                (CSV, JSON) in S3, the notice of changes, the run completed. A crash anywhere is resumed by SQS
+                redelivery of the page it was on.
 The shards run in parallel (up to the worker's maximum concurrency), the pages of one shard in sequence.
 The page is read from the index, which is eventually consistent: a provider changed just before its page is read
 fails the transaction's audit-sequence condition, and is then re-read consistently and re-graded alone.
@@ -235,7 +236,7 @@ def status(caller: Caller, run_id: str) -> dict[str, Any]:
         "dry_run": bool(run.get("dry_run")),
         "done": done,
         "total": total,
-        "enumerated": len(counters) == COUNTER_SHARDS and all(c.get("complete") for c in counters),
+        "enumerated": int(run.get("shards_complete") or 0) == COUNTER_SHARDS,
         "counts": counts,
         "report_url": storage.presigned_get(run["report_json_key"], 900) if run.get("report_json_key") else None,
         "report_csv_url": storage.presigned_get(run["report_csv_key"], 900) if run.get("report_csv_key") else None,
@@ -262,7 +263,7 @@ def handle(message: dict[str, Any], now: datetime) -> None:
 def process_page(run_id: str, shard: int, token: str | None) -> None:
     """One page of one shard, start to end: read the page (the index projects whole provider records, so the page
     is the read), count it once, commit its re-grades in transactions of up to 100 items, then queue the shard's
-    next page, or mark the shard complete and see whether the run is.
+    next page, or count the shard complete on the run and, if it was the last, ask for the report.
 
     A shard's pages run one after another, so its counter item has one writer at a time (no transaction conflicts
     between workers). A redelivered page finds its results already written: the transaction that would write them
@@ -281,9 +282,17 @@ def process_page(run_id: str, shard: int, token: str | None) -> None:
             _commit_fresh(work, [plan.credit_code for plan in chunk])
     if next_token:
         _send([{"kind": "shard", "run_id": run_id, "shard": shard, "token": next_token}])
+        return
+    # The shard is done: count it on the run, once. Exactly one shard's count reaches them all, and asks for the
+    # report; a redelivered last page (counted already) looks whether that was asked for.
+    counted = dal.add_once(run_key(run_id), {"shards_complete": 1}, marker_attr="complete", marker=str(shard))
+    if counted is None:
+        run = dal.get_item(run_key(run_id)) or {}
+        complete = int(run.get("shards_complete") or 0)
     else:
-        dal.set_once(counter_key(run_id, shard), {"complete": True}, guard="complete")
-        _maybe_finalize(run_id)
+        complete = int(counted["shards_complete"] or 0)
+    if complete == COUNTER_SHARDS:
+        _request_finalize(run_id)
 
 
 @dataclass
@@ -539,12 +548,13 @@ def _transactions(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return chunks
 
 
-def _maybe_finalize(run_id: str) -> None:
-    view = status(Caller("regrading-worker", frozenset({Role.ADMIN})), run_id)
-    if view["status"] != "running" or not view["enumerated"]:
-        return  # each shard looks after marking itself complete, so the last one to finish sees them all
+def _request_finalize(run_id: str) -> None:
     if dal.set_once(run_key(run_id), {"finalize_requested": True}, guard="finalize_requested"):
-        _send([{"kind": "finalize", "run_id": run_id}])  # only the worker that set the flag asks
+        _send([{"kind": "finalize", "run_id": run_id}])
+    else:  # asked already; a retry gets here only if that send may have failed, and finalize runs once anyway
+        run = dal.get_item(run_key(run_id)) or {}
+        if run.get("status") == "running":
+            _send([{"kind": "finalize", "run_id": run_id}])
 
 
 def finalize(run_id: str, now: datetime) -> None:

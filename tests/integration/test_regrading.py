@@ -317,3 +317,34 @@ def test_a_finalize_cut_short_between_its_transactions_completes_without_duplica
     published, _ = dal.notices_page(100, None)
     assert sorted(n["notice_id"] for n in published) == sorted(run["notice_ids"])
     assert max(writes) == 1
+
+
+def test_the_report_is_asked_for_once_by_the_shard_that_completes_the_run(
+    stack: Stack, population: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grading import regrading
+    from grading.identity import Caller, Role
+
+    url = stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"]
+    monkeypatch.setenv("REGRADING_QUEUE_URL", url)
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(regrading, "_send", sent.extend)
+    admin = Caller("a", frozenset({Role.ADMIN}))
+    run_id = regrading.start(admin, 2026, datetime.now(UTC))
+    for shard in range(dal.CERTIFIED_SHARDS):
+        assert not [m for m in sent if m["kind"] == "finalize"]  # not before the last shard is done
+        regrading.process_page(run_id, shard, None)
+    assert [m for m in sent if m["kind"] == "finalize"] == [{"kind": "finalize", "run_id": run_id}]
+    assert regrading.status(admin, run_id)["enumerated"] is True
+    # A page delivered again before the report is written asks again (the first ask may have been lost on its
+    # way to the queue): finalize is safe to run twice.
+    regrading.process_page(run_id, 3, None)
+    assert len([m for m in sent if m["kind"] == "finalize"]) == 2
+    regrading.finalize(run_id, datetime.now(UTC))
+    regrading.finalize(run_id, datetime.now(UTC))
+    run = regrading.status(admin, run_id)
+    assert run["status"] == "completed" and run["counts"] == {"up": 1, "down": 1, "kept": 2, "no_data": 1, "failed": 0}
+    published, _ = dal.notices_page(100, None)
+    assert [n["notice_id"] for n in published] == run["notice_ids"]
+    regrading.process_page(run_id, 3, None)  # and once it is written, a late page changes nothing
+    assert len([m for m in sent if m["kind"] == "finalize"]) == 2
