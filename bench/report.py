@@ -64,8 +64,11 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
             row["providers"]: round(row["raw_batch_seconds"] / row["seconds"], 3) if row["seconds"] else None
             for row in results["regrading"]
         }
-        met = all(r is not None and r >= REGRADING_TARGET for r in ratios.values())
-        checked["regrading_throughput_at_least_half_of_raw"] = {"met": met, "ratio": ratios}
+        # Judged where issue 7 sets it, on the largest population run (10,000 providers in a full run); the smaller
+        # runs are reported beside it: their fixed costs (16 shards, the report) weigh more and their noise is larger.
+        largest = max(ratios)
+        met = ratios[largest] is not None and ratios[largest] >= REGRADING_TARGET
+        checked["regrading_throughput_at_least_half_of_raw"] = {"met": met, "ratio": ratios, "judged_at": largest}
     return checked
 
 
@@ -135,7 +138,8 @@ def table(results: dict[str, Any]) -> str:
     if results.get("regrading"):
         lines += [
             "",
-            "5. Re-grading through the queue vs BatchWriteItem of the same items (target: raw/run >= 0.5)",
+            "5. Re-grading through the queue vs BatchWriteItem of the same items"
+            " (target: raw/run >= 0.5 at the largest population)",
             f"   {'providers':>9} {'seconds':>8} {'raw batch':>9} {'raw/run':>7} {'items':>7}  counts",
         ]
         for row in results["regrading"]:
