@@ -3,6 +3,7 @@ population gets the right counts, certificates and report; a what-if writes no g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,6 +88,19 @@ def population() -> dict[str, str]:
         "eliminated": seed_provider(5, 2, "88", {"2026-Q1": ("fail", "30")}, status="eliminated"),
         "no_excellent": seed_provider(6, 3, "88", {"2026-Q1": ("pass", "85"), "2026-Q2": ("pass", "80")}),
     }
+
+
+def dying_at(call: int, writes: list[int]) -> Callable[..., None]:
+    """dal.write that notes each transaction's size and, on the `call`-th, dies like a worker out of time."""
+    real_write = dal.write
+
+    def write(*items: dict[str, Any]) -> None:
+        writes.append(len(items))
+        if len(writes) == call:
+            raise TimeoutError("the worker's time ran out")
+        real_write(*items)
+
+    return write
 
 
 def run_to_end(api: Api, stack: Stack, host: FunctionHost, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -229,19 +243,13 @@ def test_a_page_interrupted_between_transactions_resumes_without_doing_anything_
     monkeypatch.setattr(regrading, "TX_ITEMS", 7)
     admin = Caller("a", frozenset({Role.ADMIN}))
     run_id = regrading.start(admin, 2026, datetime.now(UTC))
-    real_write, writes = dal.write, []
-
-    def dies_after_the_first(*items: dict[str, Any]) -> None:
-        writes.append(len(items))
-        if len(writes) == 2:
-            raise TimeoutError("the worker's time ran out")
-        real_write(*items)
+    writes: list[int] = []
 
     everyone = [cc for name, cc in population.items() if name != "eliminated"]
     monkeypatch.setattr(
         dal, "certified_page", lambda shard, limit, token: ([dal.get_provider(cc) for cc in everyone], None)
     )
-    monkeypatch.setattr(dal, "write", dies_after_the_first)
+    monkeypatch.setattr(dal, "write", dying_at(2, writes))
     with pytest.raises(TimeoutError):
         regrading.process_page(run_id, 0, None)
     partly = regrading.status(admin, run_id)
@@ -299,15 +307,9 @@ def test_a_finalize_cut_short_between_its_transactions_completes_without_duplica
         regrading.process_page(run_id, shard, None)
     monkeypatch.setattr(regrading, "NOTICE_ENTRIES", 1)
     monkeypatch.setattr(regrading, "TX_BYTES", 10)  # every item is its own transaction
-    real_write, writes = dal.write, []
+    writes: list[int] = []
 
-    def dies_after_the_first(*items: dict[str, Any]) -> None:
-        writes.append(len(items))
-        if len(writes) == 2:
-            raise TimeoutError("the worker's time ran out")
-        real_write(*items)
-
-    monkeypatch.setattr(dal, "write", dies_after_the_first)
+    monkeypatch.setattr(dal, "write", dying_at(2, writes))
     with pytest.raises(TimeoutError):
         regrading.finalize(run_id, datetime.now(UTC))
     assert regrading.status(admin, run_id)["status"] == "running"
