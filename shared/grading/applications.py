@@ -169,11 +169,15 @@ def _idempotency_record(key: dict[str, str], payload: str, answer: dict[str, Any
     """Put unless a live record is there (an expired one, not yet deleted by TTL, is replaced)."""
     expires = int(now.timestamp()) + settings().idempotency_ttl_seconds
     body = {"payload_sha256": payload, "answer": answer, "created_at": iso(now), "ttl": expires}
-    put = dal.tx_put(key, "idempotency", body, name="idempotency")
-    put["Put"]["ConditionExpression"] = "attribute_not_exists(PK) OR #ttl <= :now"
-    put["Put"]["ExpressionAttributeNames"] = {"#ttl": "ttl"}
-    put["Put"]["ExpressionAttributeValues"] = {":now": {"N": str(int(now.timestamp()))}}
-    return put
+    return dal.tx_put(
+        key,
+        "idempotency",
+        body,
+        name="idempotency",
+        condition="attribute_not_exists(PK) OR #ttl <= :now",
+        names={"#ttl": "ttl"},
+        values={":now": int(now.timestamp())},
+    )
 
 
 def _duplicate(cc: str, application_id: str | None) -> Conflict:

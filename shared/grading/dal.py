@@ -691,9 +691,13 @@ def tx_put(
     new: bool = False,
     expected_version: int | None = None,
     indexes: dict[str, str] | None = None,
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A transaction Put: `new` for attribute_not_exists, `expected_version` for optimistic locking (the item's
-    `version` becomes expected + 1), neither for an unconditional replace."""
+    `version` becomes expected + 1), neither for an unconditional replace. `condition` (with its `names` and
+    `values`) is required as well, or alone when neither is given."""
     clean = {k: v for k, v in attrs.items() if k not in _KEY_ATTRS}  # indexes come only from `indexes`
     item = {**key, "type": item_type, **(indexes or {}), **clean}
     put: dict[str, Any] = {"TableName": table_name(), "_name": name}
@@ -704,6 +708,16 @@ def tx_put(
         put["ConditionExpression"] = "version = :v"
         put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
         item["version"] = expected_version + 1
+    if condition:
+        base = put.get("ConditionExpression")
+        put["ConditionExpression"] = f"({base}) AND ({condition})" if base else condition
+        if names:
+            put["ExpressionAttributeNames"] = names
+        if values:
+            put["ExpressionAttributeValues"] = {
+                **put.get("ExpressionAttributeValues", {}),
+                **{k: attribute_value(v) for k, v in values.items()},
+            }
     put["Item"] = _ser(item)
     return {"Put": put}
 

@@ -340,10 +340,10 @@ def _chunks(plans: list[Plan], dry_run: bool) -> list[list[Plan]]:
     return chunks
 
 
-def _commit_fresh(work: Work, credit_codes: list[str]) -> None:
+def _commit_fresh(work: Work, credit_codes: list[str], alone: bool = False) -> None:
     """After a cancelled transaction: re-read the providers and their results (consistently), leave out those a
-    previous delivery already did, and commit the rest; a provider that keeps changing under the run is reported as
-    failed rather than retried for ever."""
+    previous delivery already did, and commit the rest. If that is cancelled too, each provider is tried alone, and
+    one that is still changing under the run is reported as failed rather than retried for ever."""
     run_id = work.run["run_id"]
     keys = [k for cc in credit_codes for k in (dal.provider_key(cc), result_key(run_id, cc))]
     fresh: dict[tuple[str, str], dict[str, Any]] = {}
@@ -356,18 +356,10 @@ def _commit_fresh(work: Work, credit_codes: list[str]) -> None:
             _commit_batch(run_id, work.shard, chunk, work.dry_run)
         except dal.TransactionConflict:
             for plan in chunk:  # one at a time, so one busy provider does not hold up the others
-                _commit_one(work, plan.credit_code)
-
-
-def _commit_one(work: Work, cc: str) -> None:
-    run_id = work.run["run_id"]
-    fresh = dal.get_many([dal.provider_key(cc), result_key(run_id, cc)])
-    if (f"REGRADING#{run_id}", f"ITEM#{cc}") in fresh:
-        return
-    try:
-        _commit_batch(run_id, work.shard, work.plans([fresh.get((f"PROVIDER#{cc}", "PROFILE"))], [cc]), work.dry_run)
-    except dal.TransactionConflict:
-        _commit_batch(run_id, work.shard, [_failed(cc, "changed during the run twice")], True)
+                if alone:
+                    _commit_batch(run_id, work.shard, [_failed(plan.credit_code, "changed during the run twice")], True)
+                else:
+                    _commit_fresh(work, [plan.credit_code], alone=True)
 
 
 def _failed(cc: str, why: str) -> Plan:
@@ -464,12 +456,17 @@ def _plan(
         "updated_at": at,
     }
     after |= {"audit_seq": audit.seq, "audit_head": audit.hash}
-    writes.append(
-        dal.tx_put(dal.provider_key(cc), "provider", after, name=f"provider:{cc}", indexes=dal.provider_indexes(after))
+    writes.append(  # conditional on the audit_seq that was read, like every provider change
+        dal.tx_put(
+            dal.provider_key(cc),
+            "provider",
+            after,
+            name=f"provider:{cc}",
+            indexes=dal.provider_indexes(after),
+            condition="audit_seq = :seq",
+            values={":seq": int(provider["audit_seq"])},
+        )
     )
-    # The provider Put above is conditional on the audit_seq that was read (below), like every provider change.
-    writes[-1]["Put"]["ConditionExpression"] = "audit_seq = :seq"
-    writes[-1]["Put"]["ExpressionAttributeValues"] = {":seq": {"N": str(provider["audit_seq"])}}
     writes.append(
         dal.tx_put(
             dal.audit_key(cc, audit.seq),
@@ -485,21 +482,17 @@ def _plan(
 def _certificate_put(held: dict[str, Any], after: dict[str, Any], name: str) -> dict[str, Any]:
     """The certificate as a whole, like every other certificate change, conditional on the version read; the
     renderer records a PDF without a version, so the PDF read must also still be the one there."""
-    after = {k: v for k, v in after.items() if k != "version"}
-    put = dal.tx_put(
+    pdf = held.get("pdf_sha256")
+    return dal.tx_put(
         dal.certificate_key(held["number"]),
         "certificate",
-        after,
+        {k: v for k, v in after.items() if k != "version"},
         name=name,
         expected_version=int(held["version"]),
         indexes=dal.certificate_indexes(after),
-    )["Put"]
-    if held.get("pdf_sha256"):
-        put["ConditionExpression"] += " AND pdf_sha256 = :pdf"
-        put["ExpressionAttributeValues"][":pdf"] = {"S": held["pdf_sha256"]}
-    else:
-        put["ConditionExpression"] += " AND attribute_not_exists(pdf_sha256)"
-    return {"Put": put}
+        condition="pdf_sha256 = :pdf" if pdf else "attribute_not_exists(pdf_sha256)",
+        values={":pdf": pdf} if pdf else None,
+    )
 
 
 def certificates_of(providers: list[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
@@ -604,6 +597,7 @@ def finalize(run_id: str, now: datetime) -> None:
             notice_ids.append(notice_id)
             notice = {
                 "notice_id": notice_id,
+                "version": 1,
                 "regrading_run": run_id,
                 "kind": "regrading",
                 "status": "closed",
@@ -619,12 +613,17 @@ def finalize(run_id: str, now: datetime) -> None:
                     for r in changed[i : i + NOTICE_ENTRIES]
                 ],
             }
-            put = dal.tx_put(
-                dal.notice_key(notice_id), "notice", notice, name="notice", new=True, indexes=dal.notice_indexes(notice)
+            items.append(
+                dal.tx_put(
+                    dal.notice_key(notice_id),
+                    "notice",
+                    notice,
+                    name="notice",
+                    indexes=dal.notice_indexes(notice),
+                    condition="attribute_not_exists(PK) OR regrading_run = :run",  # new, or this run's own
+                    values={":run": run_id},
+                )
             )
-            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK) OR regrading_run = :run"
-            put["Put"]["ExpressionAttributeValues"] = {":run": {"S": run_id}}
-            items.append(put)
         items.append(dal.tx_delete(year_lock_key(int(run["year"])), name="year"))
     completed = {
         **run,
