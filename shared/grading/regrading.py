@@ -188,16 +188,21 @@ def start(caller: Caller, year: int, now: datetime, draft: RegradingConfig | Non
     ]
     if not dry_run:
         items.append(dal.tx_put(year_lock_key(year), "regrading_lock", {"run_id": run_id}, name="year", new=True))
+    from grading import regrading_resume  # the messages, and the retry that finds a run without them
+
     try:
         dal.write(*items)
     except dal.TransactionConflict as lost:
         if "year" in lost.reasons:
+            resumed = regrading_resume.resume_unqueued(year, now)  # a retry after the send failed: go on with it
+            if resumed:
+                return resumed
             running = dal.get_item(year_lock_key(year)) or {}
             raise Conflict(
                 f"a re-grading of {year} is already running ({running.get('run_id')})", code="REGRADING_RUNNING"
             ) from None
         raise
-    _send([{"kind": "shard", "run_id": run_id, "shard": s, "token": None} for s in range(COUNTER_SHARDS)])
+    regrading_resume.queue_run(run_id, list(range(COUNTER_SHARDS)), now)
     return run_id
 
 

@@ -185,6 +185,8 @@ ROWS: list[Row] = [
         "admins", body=lambda w: {**_year(w), "config": {}}),
     Row("GetRegrading", "GET", "/v1/regradings/{run_id}",               "401 403 403 403 403 403 200", "regrading",
         "admins"),
+    Row("ResumeRegrading", "POST", "/v1/regradings/{run_id}/resume",    "401 403 403 403 403 403 202", "regrading",
+        "admins"),
     # --- the contract itself (ApiDocsFunction)
     Row("OpenApiDocument", "GET", "/openapi.json",                      "200 200 200 200 200 200 200", "empty",
         "anyone"),

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from grading import regrading
+from grading import regrading, regrading_resume
 from grading.http import caller, request_time
 from grading.regrading import RegradingConfig
 
@@ -57,6 +57,13 @@ class RunView(BaseModel):
     config_version: str
 
 
+class RunResumed(BaseModel):
+    run_id: str
+    status: str = Field(description="running, or the run's final status (then nothing was queued)")
+    queued_shards: list[int] = Field(description="the shards whose first page was queued again")
+    finalize_queued: bool = Field(description="every shard was complete: the report was asked for again")
+
+
 def _accepted(body: RunStarted) -> Response:
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
 
@@ -99,3 +106,15 @@ def what_if(body: Annotated[WhatIfIn, Body()]) -> Response[RunStarted]:
 )
 def get_run(run_id: RunId) -> RunView:
     return RunView.model_validate(regrading.status(caller(router), run_id))
+
+
+@router.post(
+    "/v1/regradings/<run_id>/resume",
+    summary="Queue again what a stuck run needs to go on (admins) -> 202; idempotent, 200 for a finished run",
+    tags=["regrading"],
+    responses={403: _ERRORS[403], 404: _ERRORS[404]},
+)
+def resume(run_id: RunId) -> Response[RunResumed]:
+    resumed = RunResumed.model_validate(regrading_resume.resume(caller(router), run_id, request_time(router)))
+    status = 202 if resumed.status == "running" else 200
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=resumed)
