@@ -1,12 +1,17 @@
 """Figure 2: cold start. Each function's app.py imported in a fresh interpreter with the environment Lambda gives it
 (the template's variables, tracing on, an endpoint that answers nothing), against a handler that only imports boto3
-and creates a client. Runs go round-robin over the functions, so drift on a noisy machine hits all of them alike."""
+and creates a client. Runs go round-robin over the functions, so drift on a noisy machine hits all of them alike.
+
+Our own modules (the function's folder and shared/) are imported from a copy without `__pycache__`, and nothing
+writes bytecode (PYTHONDONTWRITEBYTECODE): sam build ships no .pyc and Lambda's file system is read-only, so every
+cold start compiles them again, and so does every sample here. The dependencies keep the .pyc pip gave them."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,18 +63,27 @@ def lambda_env(spec: Any, region: str) -> dict[str, str]:
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         "LAMBDA_TASK_ROOT": str(spec.code_dir),
         "_HANDLER": spec.handler,
+        "PYTHONDONTWRITEBYTECODE": "1",  # a read-only file system: nothing compiled is kept between cold starts
     }
     env.update(spec.env)
     return env
 
 
-def _child(code_dir: Path, handler: str) -> str:
+def _child(code_dir: Path, handler: str, layer: Path) -> str:
     module, _, attr = handler.rpartition(".")
-    return _CHILD.format(code=str(code_dir), layer=str(ROOT / "shared"), module=module, attr=attr)
+    return _CHILD.format(code=str(code_dir), layer=str(layer), module=module, attr=attr)
 
 
-def import_seconds(code_dir: Path, handler: str, env: dict[str, str], importtime: bool = False) -> Any:
-    args = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", _child(code_dir, handler)]
+def uncompiled_copy(source: Path, target: Path) -> Path:
+    """Our sources as sam build ships them: no compiled files."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+def import_seconds(
+    code_dir: Path, handler: str, env: dict[str, str], importtime: bool = False, layer: Path = ROOT / "shared"
+) -> Any:
+    args = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", _child(code_dir, handler, layer)]
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     if done.returncode != 0:
         raise RuntimeError(f"import of {code_dir.name} failed: {done.stderr.strip()[-400:]}")
@@ -103,26 +117,30 @@ def run(stack: Any, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-baseline-") as tmp:
         base_dir = Path(tmp)
         (base_dir / "app.py").write_text(_BASELINE_APP)
+        layer = uncompiled_copy(ROOT / "shared", base_dir / "layer")
         targets: dict[str, tuple[Path, str, dict[str, str]]] = {}
         for logical_id, spec in stack.functions.items():
-            targets[logical_id] = (spec.code_dir, spec.handler, lambda_env(spec, stack.region))
+            code = uncompiled_copy(spec.code_dir, base_dir / "functions" / logical_id)
+            targets[logical_id] = (code, spec.handler, lambda_env(spec, stack.region))
         any_spec = next(iter(stack.functions.values()))
         base_env = {
-            k: v for k, v in lambda_env(any_spec, stack.region).items() if k.startswith(("AWS_", "PATH", "LANG"))
+            k: v
+            for k, v in lambda_env(any_spec, stack.region).items()
+            if k.startswith(("AWS_", "PATH", "LANG", "PYTHONDONTWRITEBYTECODE"))
         }
         targets[BASELINE] = (base_dir, "app.lambda_handler", base_env)
         for i, (name, args) in enumerate(REFERENCES.items()):
             (base_dir / f"reference{i}.py").write_text(_REFERENCE_APP.format(args=args))
             targets[name] = (base_dir, f"reference{i}.lambda_handler", base_env)
-        # One round not counted: it writes the .pyc files a deployed package would ship (sam build does not, but
-        # Lambda's read-only file system keeps the compile from being written; see bench/README.md).
+        # One round not counted, to warm the OS's file cache; it writes no .pyc (see the module's docstring).
         for code_dir, handler, env in targets.values():
-            import_seconds(code_dir, handler, env)
+            import_seconds(code_dir, handler, env, layer=layer)
         samples: dict[str, list[float]] = {name: [] for name in targets}
         for round_ in range(runs):
             for name, (code_dir, handler, env) in targets.items():
-                samples[name].append(import_seconds(code_dir, handler, env))
+                samples[name].append(import_seconds(code_dir, handler, env, layer=layer))
             print(f"  cold start round {round_ + 1}/{runs} done", file=sys.stderr)
+        assert not list(layer.rglob("*.pyc")), "a sample wrote bytecode: the next ones would not compile"
         medians = {name: median(values) for name, values in samples.items()}
         base = medians[BASELINE]
         api = [fid for fid, spec in stack.functions.items() if spec.routes]
@@ -130,7 +148,7 @@ def run(stack: Any, runs: int) -> dict[str, Any]:
         breakdown: list[dict[str, Any]] = []
         if worst:
             code_dir, handler, env = targets[worst]
-            _, report = import_seconds(code_dir, handler, env, importtime=True)
+            _, report = import_seconds(code_dir, handler, env, importtime=True, layer=layer)
             breakdown = top_imports(report)
     return {
         "init_ratio": {fid: round(medians[fid] / base, 2) for fid in api},
@@ -138,6 +156,7 @@ def run(stack: Any, runs: int) -> dict[str, Any]:
         "init_seconds": {name: round(value, 4) for name, value in medians.items()},
         "init_reference_ratio": {name: round(medians[name] / base, 2) for name in REFERENCES},
         "init_runs": runs,
+        "init_own_modules_precompiled": False,
         "init_slowest_api_function": worst,
         "init_slowest_top_imports": breakdown,
     }

@@ -34,7 +34,7 @@ class EndpointResult:
 
     @property
     def round_trip_count(self) -> int | None:
-        return int(median(self.round_trips)) if self.round_trips else None
+        return max(self.round_trips) if self.round_trips else None  # the worst sample, not a typical one
 
     def latency_ms(self) -> dict[str, Any] | None:
         if not self.seconds:

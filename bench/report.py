@@ -163,13 +163,23 @@ def table(results: dict[str, Any]) -> str:
         ]
     if "package_bytes" in results:
         lines += ["", f"7. Package sizes (as sam build ships them; layer: {results['layer']['how']})"]
+        with_layers = results.get("package_with_layers_bytes", {})
+        lines.append(f"   {'':<28} {'own':>12}        {'zipped':>12}         {'with its layers (unzipped)':>26}")
         for name, size in results["package_bytes"].items():
             zipped = results["package_zipped_bytes"][name]
-            lines.append(f"   {name:<28} {size:>12,} bytes  {zipped:>12,} zipped")
-        largest = results["layer"].get("largest_dependencies") or []
-        if largest:
+            total = f"{with_layers[name]:>14,} bytes  {'+'.join(results['function_layers'][name])}"
             lines.append(
-                "   layer's largest: " + ", ".join(f"{d['name']} {d['bytes'] / 1e6:.1f} MB" for d in largest[:6])
+                f"   {name:<28} {size:>12,} bytes  {zipped:>12,} zipped" + (f"  {total}" if name in with_layers else "")
+            )
+        for layer_id, layer in results.get("layers", {}).items():
+            largest = layer.get("largest_dependencies") or []
+            if largest:
+                parts = ", ".join(f"{d['name']} {d['bytes'] / 1e6:.1f} MB" for d in largest[:6])
+                lines.append(f"   {layer_id}'s largest: {parts}")
+        if "largest_function_with_layers" in results["layer"]:
+            lines.append(
+                f"   largest with its layers: {results['layer']['largest_function_with_layers']}, "
+                f"{results['layer']['function_plus_layer_share_of_250MB']:.0%} of Lambda's 250 MB"
             )
     if results.get("targets"):
         lines += ["", "Targets"]

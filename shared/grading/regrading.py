@@ -293,6 +293,8 @@ def process_page(run_id: str, shard: int, token: str | None) -> None:
     counted = dal.add_once(run_key(run_id), {"shards_complete": 1}, marker_attr="complete", marker=str(shard))
     if counted is None:
         run = dal.get_item(run_key(run_id)) or {}
+        if str(shard) not in (run.get("complete") or ()):  # refused, yet not counted: let the queue deliver it again
+            raise RuntimeError(f"shard {shard} of run {run_id} is not counted complete")
         complete = int(run.get("shards_complete") or 0)
     else:
         complete = int(counted["shards_complete"] or 0)

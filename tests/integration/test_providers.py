@@ -80,7 +80,8 @@ def test_uncertified_or_unknown_providers_cannot_be_assessed(api: Api) -> None:
     assert reply.status == 404
     in_notice_application(api)
     assert assess(api, "2026-Q3", passing=True).status == 409
-    assert api.call("POST", "/v1/assessments", {"credit_code": CREDIT_CODE}, who=REVIEWER).status in (403, 422)
+    refused = api.call("POST", "/v1/assessments", {"credit_code": CREDIT_CODE}, who=REVIEWER)
+    assert refused.status == 403  # API.md: authorization before validation, the body is not read
 
 
 def test_rectification_report_and_verification(api: Api) -> None:

@@ -1,8 +1,11 @@
-"""Every function has sample events in events/<LogicalId>/, and each one runs (what `make invoke` does)."""
+"""Every function has sample events in events/<LogicalId>/, each one runs (what `make invoke` does) and answers what
+events/expected.json says it must: the HTTP status of an API event, and one field of the answer, exactly."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +14,13 @@ from local.template import Stack, load_stack
 from tests.conftest import ROOT
 
 SAMPLES = sorted((ROOT / "events").glob("*/*.json"))
+EXPECTED: dict[str, dict[str, Any]] = {
+    k: v for k, v in json.loads((ROOT / "events" / "expected.json").read_text(encoding="utf-8")).items() if k != "//"
+}
+
+
+def _name(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
 
 
 def test_every_function_has_a_sample_event() -> None:
@@ -20,14 +30,30 @@ def test_every_function_has_a_sample_event() -> None:
     assert with_samples <= set(stack.functions), "a sample folder names no function"
 
 
-@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_sample_event_runs(path, stack: Stack, host: FunctionHost) -> None:  # type: ignore[no-untyped-def]
+def test_every_sample_event_states_what_it_must_answer() -> None:
+    assert sorted(EXPECTED) == sorted(_name(p) for p in SAMPLES), "events/expected.json and the samples differ"
+    for name, expected in EXPECTED.items():
+        api = "resource" in json.loads((ROOT / "events" / name).read_text(encoding="utf-8"))
+        assert set(expected) == ({"status", "field", "value"} if api else {"field", "value"}), name
+
+
+def _field(answer: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        answer = answer[int(part)] if isinstance(answer, list) else answer[part]
+    return answer
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=_name)
+def test_sample_event_answers_as_stated(path: Path, stack: Stack, host: FunctionHost) -> None:
+    expected = EXPECTED[_name(path)]
     result = host.invoke(path.parent.name, json.loads(path.read_text()))
     if "statusCode" in result:
-        assert result["statusCode"] < 500, result
+        assert result["statusCode"] == expected["status"], result
+        answer = json.loads(result["body"])
         if result["statusCode"] >= 400:
-            assert set(json.loads(result["body"])["error"]) == {"code", "message", "details"}
-    elif "batchItemFailures" in result:
-        assert result["batchItemFailures"] == []
-    else:  # a scheduled job's report
+            assert set(answer["error"]) == {"code", "message", "details"}
+    else:
+        answer = result
+    assert _field(answer, expected["field"]) == expected["value"], answer
+    if "failures" in result:  # a scheduled job's report
         assert result["failures"] == []

@@ -1,6 +1,9 @@
 """Schemathesis over the OpenAPI document the API serves (GET /openapi.json, from ApiDocsFunction), against the whole
 local stack in-process: every operation, schema-valid and schema-breaking requests, a bounded and derandomized
-number of examples each. No request may get a 5xx; every 4xx must be in the contract's error shape.
+number of examples each. No request may get a 5xx; every 4xx must be in the contract's error shape; every 2xx body
+must match the response schema the document declares for that status (schemathesis' response_schema_conformance:
+a status the document gives no schema for is not checked, so each schema added to the document is checked from then
+on, with no change here).
 
 The caller holds every group (and is the owner of the seeded provider), so requests get past the role checks and
 reach validation and the domain code. Half of the generated requests have their path ids replaced by the ids of
@@ -17,6 +20,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from local.apigw import make_token
 from local.backend import LocalBackend
@@ -36,6 +40,7 @@ from tests.security.conftest import (
 MAX_EXAMPLES = 10
 TOKEN = make_token("provider-1", ["providers", "reviewers", "experts", "admins"])
 SEEN: dict[str, int] = {}  # operation -> requests sent, for the summary test
+CONFORMED: dict[str, int] = {}  # operation -> 2xx answers checked against the document's response schema
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +104,9 @@ def test_no_server_error_and_every_4xx_in_the_error_shape(case: Any, world: Worl
     if answer.status >= 400:
         problem = error_shape_problem(answer)
         assert problem is None, f"{request}\n-> {answer.status} {problem}"
+    elif 200 <= answer.status < 300:
+        case.validate_response(response, checks=[response_schema_conformance])  # raises with each mismatch
+        CONFORMED[label] = CONFORMED.get(label, 0) + 1
 
 
 def _known_bug(content_type: str, body: Any) -> bool:
@@ -118,7 +126,8 @@ def test_fuzzing_reached_every_operation(served_schema: Any) -> None:
         pytest.skip("runs after the fuzz tests of this module")
     operations = {f"{op.method.upper()} {op.path}" for op in _operations(served_schema)}
     assert operations and operations <= set(SEEN), sorted(operations - set(SEEN))
-    print(f"\nfuzzed {len(SEEN)} operations, {sum(SEEN.values())} requests")
+    print(f"\nfuzzed {len(SEEN)} operations, {sum(SEEN.values())} requests; {sum(CONFORMED.values())} 2xx bodies "
+          f"of {len(CONFORMED)} operations checked against the response schemas")  # fmt: skip
 
 
 def _operations(served: Any) -> list[Any]:

@@ -156,7 +156,9 @@ def test_policy_templates_are_scoped_to_one_queue() -> None:
             if isinstance(policy, dict) and "Statement" not in policy:
                 ((template, args),) = policy.items()
                 assert template == "SQSSendMessagePolicy", f"{name}: review policy template {template}"
-                assert args["QueueName"]["Fn::GetAtt"][1] == "QueueName" or "QueueName" in str(args), name
+                (queue, attribute) = args["QueueName"]["Fn::GetAtt"]  # one queue of this template, by its name
+                assert attribute == "QueueName" and of_type("AWS::SQS::Queue").get(queue), name
+                assert set(args) == {"QueueName"}, name
 
 
 def test_functions_that_touch_no_data_get_no_data_permission() -> None:
