@@ -167,10 +167,10 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"   {'':<28} {'own':>12}        {'zipped':>12}         {'with its layers (unzipped)':>26}")
         for name, size in results["package_bytes"].items():
             zipped = results["package_zipped_bytes"][name]
-            total = f"{with_layers[name]:>14,} bytes  {'+'.join(results['function_layers'][name])}"
-            lines.append(
-                f"   {name:<28} {size:>12,} bytes  {zipped:>12,} zipped" + (f"  {total}" if name in with_layers else "")
-            )
+            line = f"   {name:<28} {size:>12,} bytes  {zipped:>12,} zipped"
+            if name in with_layers:  # a function: also with every layer it uses
+                line += f"  {with_layers[name]:>14,} bytes  {'+'.join(results['function_layers'][name])}"
+            lines.append(line)
         for layer_id, layer in results.get("layers", {}).items():
             largest = layer.get("largest_dependencies") or []
             if largest:
