@@ -117,7 +117,7 @@ def test_provider_life(local_stack: LocalStack, tmp_path: Path) -> None:
     assert dismissed.ok, dismissed.text
 
     # The sweep, a week and a day later, issues the certificate; the PDF in S3 matches its recorded hash.
-    later = datetime.now(UTC) + timedelta(days=8)
+    later = datetime.now(UTC) + timedelta(days=20)
     assert sweep(local_stack, later, tmp_path)["certificates_issued"] >= 1  # the stack is shared by the e2e tests
     drain(local_stack)
     record = requests.get(f"{api}/v1/providers/{cc}", headers=provider).json()
@@ -192,7 +192,7 @@ def test_regrading_run_serves_its_report(local_stack: LocalStack, tmp_path: Path
     cc += check_character(cc)
     certified_provider(local_stack, tmp_path, cc, "cleaning_services", "regrade-owner")
     drain(local_stack)
-    sweep(local_stack, datetime.now(UTC) + timedelta(days=8), tmp_path)
+    sweep(local_stack, datetime.now(UTC) + timedelta(days=20), tmp_path)
     good = {
         "service_quality": 98,
         "satisfaction": {"satisfied": 99, "basically_satisfied": 1, "dissatisfied": 0},
