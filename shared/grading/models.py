@@ -138,6 +138,7 @@ class HistoryEntry(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     deadline: date | None = None
     note: str | None = None
+    settings: str | None = Field(default=None, description="the settings version a computed deadline used")
 
 
 class DocumentView(BaseModel):
