@@ -16,8 +16,7 @@ from local.backend import LocalBackend
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Stack
-from tests.conftest import ROOT
-from tests.conftest import ended_quarters
+from tests.conftest import ROOT, ended_quarters
 from tests.integration.conftest import (
     CREDIT_CODE,
     OTHER_PROVIDER,
