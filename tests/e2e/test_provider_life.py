@@ -18,9 +18,10 @@ import jsonschema
 import requests
 
 from grading.credit_code import check_character
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ended_quarters
 from tests.e2e.conftest import LocalStack, passed_application
 
+FIRST, SECOND = ended_quarters(2)  # two adjacent periods that have ended, whatever the day
 KEYS = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
 
 
@@ -138,11 +139,11 @@ def test_provider_life(local_stack: LocalStack, tmp_path: Path) -> None:
         "major_incident": False,
     }
     first = requests.post(
-        f"{api}/v1/assessments", json={"credit_code": cc, "period": "2026-Q3", "indicators": bad}, headers=admin
+        f"{api}/v1/assessments", json={"credit_code": cc, "period": FIRST, "indicators": bad}, headers=admin
     )
     assert first.status_code == 201 and first.json()["provider_status"] == "warned" and first.json()["rectification_id"]
     second = requests.post(
-        f"{api}/v1/assessments", json={"credit_code": cc, "period": "2026-Q4", "indicators": bad}, headers=admin
+        f"{api}/v1/assessments", json={"credit_code": cc, "period": SECOND, "indicators": bad}, headers=admin
     )
     assert second.json()["consecutive_failures"] == 2
     verdict, reasons = eligibility(local_stack, cc, "property_services")
