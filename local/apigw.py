@@ -28,11 +28,13 @@ def api_event(
     stage: str = "prod",
     is_base64: bool = False,
     source_ip: str = "127.0.0.1",
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """A REST API Lambda proxy event. Empty maps are null, as API Gateway sends them."""
+    """A REST API Lambda proxy event, stamped with `now` (the wall clock by default). Empty maps are null, as API
+    Gateway sends them."""
     method, resource = method.upper(), resource or path
     multi_query = {k: v if isinstance(v, list) else [v] for k, v in (query or {}).items()}
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     context: dict[str, Any] = {
         "accountId": "123456789012",
         "resourceId": uuid.uuid4().hex[:6],

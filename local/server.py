@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -26,6 +27,7 @@ log = logging.getLogger("local.server")
 # Local-only hook for out-of-process callers (the e2e): waits until streams and queues are processed.
 DRAIN_PATH = "/_local/drain"
 EVENTS_PATH = "/_local/events"  # the domain events the stack emitted, oldest first (serve only)
+CLOCK_PATH = "/_local/clock"  # POST {"now": ISO 8601} fixes the time stamped on requests; DELETE: the wall clock
 
 
 def _segment_rank(segment: str) -> int:
@@ -48,6 +50,7 @@ class ApiServer:
             routes, key=lambda fr: ([_segment_rank(s) for s in _split(fr[1].path)], fr[1].method == "ANY")
         )
         self._server: BaseWSGIServer | None = None
+        self.clock: datetime | None = None  # None: the wall clock
 
     def match(self, method: str, path: str) -> tuple[str, Route, dict[str, str]] | None:
         parts = _split(path)
@@ -81,6 +84,8 @@ class ApiServer:
             recorded = self.recorder.last(limit, request.args.get("detail_type"))
             listing = json.dumps({"items": recorded}, ensure_ascii=False)
             return Response(listing, 200, mimetype="application/json"), "events"
+        if request.path == CLOCK_PATH and request.method in ("POST", "DELETE", "GET"):
+            return self._clock(request), "clock"
         found = self.match(request.method, request.path)
         if found is None:
             # API Gateway answers unknown routes *and* unknown methods with this response type.
@@ -106,6 +111,7 @@ class ApiServer:
             stage=self.stage,
             is_base64=is_base64,
             source_ip=request.remote_addr or "127.0.0.1",
+            now=self.clock,
         )
         try:
             result = self.host.invoke(function, event)
@@ -126,6 +132,23 @@ class ApiServer:
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
         return Response(data, result["statusCode"], headers=[*headers, ("x-amzn-RequestId", str(uuid.uuid4()))])
+
+    def _clock(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.clock = None
+        elif request.method == "POST":
+            try:
+                moment = datetime.fromisoformat(
+                    str((request.get_json(silent=True) or {})["now"]).replace("Z", "+00:00")
+                )
+            except (KeyError, TypeError, ValueError):
+                message = {"field": "now", "message": "an ISO 8601 moment with its offset, e.g. 2027-01-05T02:00:00Z"}
+                error = {"error": {"code": "VALIDATION_FAILED", "message": "now: invalid", "details": [message]}}
+                return Response(json.dumps(error), 422, content_type="application/json")
+            self.clock = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        now = self.clock or datetime.now(UTC)
+        answer = {"now": now.isoformat().replace("+00:00", "Z"), "fixed": self.clock is not None}
+        return Response(json.dumps(answer), 200, content_type="application/json")
 
     def _drain(self, timeout: str) -> Response:
         try:

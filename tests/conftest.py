@@ -51,3 +51,13 @@ def backend(stack: Stack) -> Iterator[LocalBackend]:
 @pytest.fixture(scope="session")
 def host(stack: Stack, backend: LocalBackend) -> FunctionHost:
     return FunctionHost(stack)
+
+
+def ended_quarters(count: int = 2) -> list[str]:
+    """The `count` latest quarters that have ended by today (China time), oldest first: assessable periods that
+    stay adjacent whatever day the suite runs on."""
+    from datetime import UTC, datetime, timedelta
+
+    today = (datetime.now(UTC) + timedelta(hours=8)).date()
+    n = today.year * 4 + (today.month - 1) // 3 - 1  # the quarter before today's
+    return [f"{m // 4}-Q{m % 4 + 1}" for m in range(n - count + 1, n + 1)]

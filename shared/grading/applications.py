@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, storage
+from grading import dal, deadlines, storage
 from grading.audit import entry_for, next_entry
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -33,6 +33,7 @@ from grading.models import (
     ResubmitIn,
     ReviewIn,
     UploadTicket,
+    WithdrawIn,
 )
 from grading.schemes import DEFAULT_SCHEME
 
@@ -428,8 +429,11 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
     if action in (Action.RETURN, Action.REJECT) and not body.reasons:
         raise InvalidInput.field("reasons", f"at least one reason is required to {body.decision}")
     deadline: date | None = None
+    used: str | None = None
     if action is Action.RETURN:
-        deadline = body.deadline or today + timedelta(days=settings().return_deadline_days)
+        deadline, used = body.deadline, None
+        if deadline is None:
+            deadline, used = deadlines.return_deadline(today)
         if deadline <= today:
             raise InvalidInput.field("deadline", "must be after today")
     elif body.deadline is not None:
@@ -460,5 +464,23 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
         now,
         owner_only=False,
         decide=decide,
-        history_extra=lambda: {"reasons": body.reasons, "deadline": deadline.isoformat() if deadline else None},
+        history_extra=lambda: {
+            "reasons": body.reasons,
+            "deadline": deadline.isoformat() if deadline else None,
+            "settings": used,
+        },
+    )
+
+
+def withdraw(caller: Caller, application_id: str, body: WithdrawIn, now: datetime) -> ApplicationView:
+    """The owner withdraws its application before the decision; the credit code's slot is freed."""
+    caller.require(Role.PROVIDER)
+    return _change(
+        caller,
+        application_id,
+        Action.WITHDRAW,
+        now,
+        owner_only=True,
+        decide=lambda _app, _docs, _provider: {"application": {"return_deadline": None}},
+        history_extra=lambda: {"reasons": [body.reason]},
     )

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from grading import periods
 from grading.scoring import to_decimal
 
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -87,6 +88,7 @@ class AssessmentScheme(BaseModel):
     consecutive_failure_limit: int = 2
     rectification_days: int = 30
     ban_days: int = 730
+    survey_min_answers: int = 30  # below it the satisfaction figure has no data (seed 001: real participation)
 
     @model_validator(mode="after")
     def _weights(self) -> AssessmentScheme:
@@ -116,6 +118,7 @@ class Outcome(BaseModel):
 def assess(scheme: AssessmentScheme, ind: Indicators) -> Outcome:
     answers = ind.satisfaction.satisfied + ind.satisfaction.basically_satisfied + ind.satisfaction.dissatisfied
     satisfaction = Fraction(ind.satisfaction.satisfied + ind.satisfaction.basically_satisfied, answers) * 100
+    surveyed = answers >= scheme.survey_min_answers
     rate = Fraction(ind.complaints.upheld, ind.complaints.orders) if ind.complaints.orders else Fraction(0)
     limit = Fraction(scheme.max_upheld_complaint_rate)
     complaints = max(Fraction(0), 1 - rate / limit) * 100 if limit else Fraction(100)
@@ -128,7 +131,11 @@ def assess(scheme: AssessmentScheme, ind: Indicators) -> Outcome:
         "market_competitiveness": Fraction(ind.market_competitiveness),
         "spot_checks": spot,
     }
-    total = sum((subs[k] * Fraction(scheme.weights[k]) for k in INDICATORS), Fraction(0)) / 100
+    # Too few answers: satisfaction has no data, and its weight is spread over the others in proportion.
+    counted = [k for k in INDICATORS if surveyed or k != "satisfaction"]
+    weight_sum = sum((Fraction(scheme.weights[k]) for k in counted), Fraction(0))
+    weights = {k: Fraction(scheme.weights[k]) * 100 / weight_sum if weight_sum else Fraction(0) for k in counted}
+    total = sum((subs[k] * weights[k] for k in counted), Fraction(0)) / 100
     score = to_decimal(total)
     outright = []
     if ind.major_incident:
@@ -149,9 +156,19 @@ def assess(scheme: AssessmentScheme, ind: Indicators) -> Outcome:
         explanation={
             "scheme_version": scheme.version,
             "sub_scores": {
-                k: {"score": str(to_decimal(subs[k])), "weight": str(scheme.weights[k])} for k in INDICATORS
+                k: {
+                    "score": str(to_decimal(subs[k])),
+                    "weight": str(scheme.weights[k]) if surveyed else str(to_decimal(weights[k])),
+                }
+                if k in weights
+                else {"score": None, "weight": "0.00", "no_data": True}
+                for k in INDICATORS
             },
-            "satisfaction_rate": str(to_decimal(satisfaction)) + "%",
+            "satisfaction_rate": str(to_decimal(satisfaction)) + "%" if surveyed else None,
+            "survey": (
+                f"{answers} answer(s), at least {scheme.survey_min_answers} needed"
+                + ("" if surveyed else ": satisfaction has no data; its weight is spread over the other indicators")
+            ),
             "complaint_rate": str(to_decimal(rate * 100)) + "%",
             "spot_checks": f"{sum(c.passed for c in checks)}/{len(checks)} passed" if checks else "no spot check",
             "outright_fail": outright,
@@ -163,13 +180,8 @@ def assess(scheme: AssessmentScheme, ind: Indicators) -> Outcome:
 
 
 def trailing_failures(results_by_period: dict[str, str]) -> int:
-    """Consecutive failed periods ending with the latest: what the elimination rule counts."""
-    count = 0
-    for period in sorted(results_by_period, reverse=True):
-        if results_by_period[period] != "fail":
-            break
-        count += 1
-    return count
+    """Consecutive (adjacent) failed periods ending with the latest assessed one: what the elimination rule counts."""
+    return periods.trailing_failures(results_by_period)
 
 
 def standing(failures: int, limit: int) -> Literal["active", "warned", "due_for_elimination"]:

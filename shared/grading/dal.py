@@ -26,11 +26,16 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
 | 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>                       | table |
 | 22| a provider user's rectification orders    | Query GSI2PK=RECTS#<owner sub>, newest first                | GSI2  |
+| 23| the current version of a settings document | GetItem SETTINGS#<name> / CURRENT (with the others in one BatchGet) | table |
+| 24| one stored version of a settings document  | GetItem SETTINGS#<name> / VERSION#<6 digits>                | table |
+| 25| objections in a status, newest first       | Query GSI1PK=OBJECTIONS#<status>, GSI1SK desc (<filed>#<id>) | GSI1 |
+| 26| certified providers missing a period       | Query GSI1PK=CERTIFIED#<shard> (pattern 18), each page filtered on its projected `assessment_results` | GSI1 |
 
 Due kinds (present only while there is something to do, removed in the transaction that does it):
 `DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until),
 `DUE#ELIMINATION` (providers at the consecutive-failure limit, by when they reached it), `DUE#RECT_DEADLINE`
-(rectification orders waiting on the provider, by deadline), `DUE#QUAL_REMIND` (qualifications, by the day 30 days
+(rectification orders waiting on the provider, by deadline), `DUE#RETURN_DEADLINE` (returned applications, by
+their 补正 deadline: the sweep lapses them), `DUE#QUAL_REMIND` (qualifications, by the day 30 days
 before they expire), then `DUE#QUAL_EXPIRY` (reminded qualifications, by their expiry date).
 
 Items:
@@ -40,7 +45,7 @@ Items:
 | provider               | PROVIDER#<cc>    | PROFILE               |                               |                             |
 | active-application slot| PROVIDER#<cc>    | ACTIVE_APPLICATION    |                               |                             |
 | audit entry            | PROVIDER#<cc>    | AUDIT#<seq, 10 digits>|                               |                             |
-| application            | APP#<id>         | APPLICATION           | STATUS#<status> / <updated>#<id> | OWNER#<sub> / <submitted>#<id> |
+| application            | APP#<id>         | APPLICATION           | STATUS#<status> / <updated>#<id> | OWNER#<sub> / <submitted>#<id> (Due: DUE#RETURN_DEADLINE while returned) |
 | document               | APP#<id>         | DOC#<doc id>          |                               |                             |
 | panel (one per round)  | APP#<id>         | PANEL#<round, 2 digits>|                              |                             |
 | scorecard              | APP#<id>         | CARD#<round>#<expert> |                               |                             |
@@ -49,7 +54,9 @@ Items:
 | scheme version         | SCHEME           | VERSION#<version>     |                               |                             |
 | current scheme (copy)  | SCHEME           | CURRENT               |                               |                             |
 | notice                 | NOTICE#<id>      | NOTICE                | NOTICES / <published>#<id>    | (Due: DUE#NOTICE_CLOSE)     |
-| objection              | OBJECTION#<id>   | OBJECTION             |                               | NOTICE#<notice id> / <filed>#<id> |
+| objection              | OBJECTION#<id>   | OBJECTION             | OBJECTIONS#<status> / <filed>#<id> | NOTICE#<notice id> / <filed>#<id> |
+| settings (current copy)| SETTINGS#<name>  | CURRENT               |                               |                             |
+| settings version       | SETTINGS#<name>  | VERSION#<6 digits>    |                               |                             |
 | certificate            | CERT#<number>    | CERTIFICATE           |                               | (Due: DUE#CERT_EXPIRY)      |
 | assessment             | PROVIDER#<cc>    | ASSESSMENT#<period>   |                               |                             |
 | rectification order    | RECT#<id>        | RECTIFICATION         |                               | RECTS#<owner> / <opened>#<id> (Due: DUE#RECT_DEADLINE) |
@@ -249,9 +256,21 @@ def objection_key(objection_id: str) -> dict[str, str]:
 
 def objection_indexes(objection: dict[str, Any]) -> dict[str, str]:
     return {
+        "GSI1PK": f"OBJECTIONS#{objection['status']}",
+        "GSI1SK": f"{objection['filed_at']}#{objection['objection_id']}",
         "GSI2PK": f"NOTICE#{objection['notice_id']}",
         "GSI2SK": f"{objection['filed_at']}#{objection['objection_id']}",
     }
+
+
+def objections_by_status(status: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
+    """Pattern 25."""
+    return _query_index("GSI1", "GSI1PK", f"OBJECTIONS#{status}", limit, token)
+
+
+def settings_key(name: str, version: int | None = None) -> dict[str, str]:
+    """Patterns 23 and 24: the current copy (version None) or one stored version."""
+    return {"PK": f"SETTINGS#{name}", "SK": "CURRENT" if version is None else f"VERSION#{version:06d}"}
 
 
 def certificate_key(number: str) -> dict[str, str]:
@@ -265,12 +284,15 @@ def certificate_indexes(certificate: dict[str, Any]) -> dict[str, str]:
 
 
 def _application_indexes(app: dict[str, Any]) -> dict[str, str]:
-    return {
+    indexes = {
         "GSI1PK": f"STATUS#{app['status']}",
         "GSI1SK": f"{app['updated_at']}#{app['application_id']}",
         "GSI2PK": f"OWNER#{app['owner_sub']}",
         "GSI2SK": f"{app['submitted_at']}#{app['application_id']}",
     }
+    if app["status"] == "returned" and app.get("return_deadline"):
+        indexes |= {"DUE_PK": "DUE#RETURN_DEADLINE", "DUE_SK": f"{app['return_deadline']}#{app['application_id']}"}
+    return indexes
 
 
 # --- (de)serialisation --------------------------------------------------------------------------------------

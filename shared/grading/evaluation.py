@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from grading import dal, panel
+from grading import dal, deadlines, panel
 from grading.applications import load_visible
 from grading.audit import canonical, entry_for
 from grading.clock import iso
-from grading.config import settings
 from grading.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
@@ -584,13 +583,16 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
 def _grading_notice(notice_id: str, app: dict[str, Any], grade: int | None, total: Decimal, now: datetime) -> dict:
     """The 公示 record; the notices pipeline renders it from the table's stream."""
     at = iso(now)
+    closes_at, contact, used = deadlines.notice_window(now)  # the stored notice settings, on the official calendar
     notice = {
         "notice_id": notice_id,
         "kind": "grading",
         "status": "open",
         "published_at": at,
         "window_opens_at": at,
-        "window_closes_at": iso(now + timedelta(days=settings().notice_window_days)),
+        "window_closes_at": closes_at,
+        "procurement_contact": contact or None,
+        "settings": used,
         "entries": [
             {
                 "application_id": app["application_id"],

@@ -65,6 +65,11 @@ def _application_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list
                 },
             )
         ]
+    if after == "lapsed":
+        return [DomainEvent("ApplicationLapsed", {**base, "return_deadline": (old or {}).get("return_deadline")})]
+    if after == "withdrawn":
+        last = (new.get("history") or [{}])[-1]
+        return [DomainEvent("ApplicationWithdrawn", {**base, "withdrawn_by": last.get("actor")})]
     if before == "evaluating" and after in ("in_notice", "not_graded"):
         return [
             DomainEvent(

@@ -108,8 +108,10 @@ def caller(router: Router | APIGatewayRestResolver) -> Caller:
 
 
 def request_time(router: Router | APIGatewayRestResolver) -> datetime:
-    """The wall clock, read once per request (scheduled jobs use their event's time instead)."""
-    return clock.now()
+    """ "Now" for a request: the moment API Gateway stamped on it (`requestContext.requestTimeEpoch`, which the
+    local runner's /_local/clock can move), as scheduled jobs take it from their event. The wall clock only for
+    an event that carries no stamp."""
+    return clock.from_request(router.current_event.raw_event)
 
 
 def _proxy_error(status: int, code: str, message: str, details: list[dict[str, Any]]) -> dict[str, Any]:

@@ -18,6 +18,8 @@ class Status(StrEnum):
     IN_NOTICE = "in_notice"
     CERTIFIED = "certified"
     NOT_GRADED = "not_graded"
+    LAPSED = "lapsed"  # a return (补正) whose deadline passed without a resubmission
+    WITHDRAWN = "withdrawn"  # withdrawn by its owner before the decision
 
 
 class Action(StrEnum):
@@ -31,6 +33,8 @@ class Action(StrEnum):
     OBJECTION_REEVALUATE = "objection_reevaluate"
     OBJECTION_REJECT = "objection_reject"
     CERTIFY = "certify"
+    LAPSE = "lapse"
+    WITHDRAW = "withdraw"
 
 
 # action -> (statuses it may start from, status it leads to)
@@ -44,6 +48,9 @@ MOVES: dict[Action, tuple[frozenset[Status], Status]] = {
     Action.OBJECTION_REEVALUATE: (frozenset({Status.IN_NOTICE}), Status.EVALUATING),
     Action.OBJECTION_REJECT: (frozenset({Status.IN_NOTICE}), Status.REJECTED),
     Action.CERTIFY: (frozenset({Status.IN_NOTICE}), Status.CERTIFIED),
+    Action.LAPSE: (frozenset({Status.RETURNED}), Status.LAPSED),
+    # Before the decision: once a grade is decided the public notice (公示) decides what happens next.
+    Action.WITHDRAW: (frozenset({Status.SUBMITTED, Status.RETURNED, Status.EVALUATING}), Status.WITHDRAWN),
 }
 
 # An application in one of these holds the credit code's single active-application slot.

@@ -125,6 +125,10 @@ class ReviewIn(Strict):
     )
 
 
+class WithdrawIn(Strict):
+    reason: Text1000
+
+
 class HistoryEntry(BaseModel):
     at: str
     actor: str
@@ -134,6 +138,7 @@ class HistoryEntry(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     deadline: date | None = None
     note: str | None = None
+    settings: str | None = Field(default=None, description="the settings version a computed deadline used")
 
 
 class DocumentView(BaseModel):
@@ -289,6 +294,7 @@ class NoticeView(BaseModel):
     window_closes_at: str | None = None
     html_url: str = Field(description="the page for people (HTML), served by the API from the private bucket")
     html_sha256: str | None = Field(default=None, description="SHA-256 of the published HTML; null until rendered")
+    procurement_contact: str | None = Field(default=None, description="how to reach the procurement office")
 
 
 class ObjectionIn(Strict):
@@ -359,6 +365,15 @@ class AssessmentView(BaseModel):
     revision: int
 
 
+class MissingAssessment(BaseModel):
+    credit_code: str
+    name: str
+    category: str | None = None
+    grade: int | None = None
+    status: str
+    period: str
+
+
 class ProviderView(BaseModel):
     credit_code: str
     name: str
@@ -385,8 +400,9 @@ class RectificationView(BaseModel):
     credit_code: str
     period: str
     deadline: date
-    status: Literal["open", "reported", "accepted", "rejected", "withdrawn"]
+    status: Literal["open", "reported", "accepted", "rejected", "withdrawn", "closed"]
     opened_at: str
+    overdue_since: str | None = None
     reports: list[dict[str, Any]]
 
 

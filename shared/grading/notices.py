@@ -42,6 +42,7 @@ def notice_view(notice: dict[str, Any]) -> NoticeView:
         window_closes_at=notice.get("window_closes_at"),
         html_url=f"/v1/notices/{notice['notice_id']}/html",
         html_sha256=(notice.get("artifacts") or {}).get("html_sha256"),
+        procurement_contact=notice.get("procurement_contact"),
     )
 
 
@@ -154,11 +155,18 @@ def get_objection(caller: Caller, objection_id: str) -> ObjectionView:
     return objection_view(objection)
 
 
+def list_objections(caller: Caller, status: str, limit: int, token: str | None) -> Page[ObjectionView]:
+    """Objections in a status, newest first (pattern 25): the reviewers' queue is `open`."""
+    caller.require(Role.REVIEWER, Role.ADMIN)
+    items, next_token = dal.objections_by_status(status, limit, token)
+    return Page[ObjectionView](items=[objection_view(o) for o in items], next_token=next_token)
+
+
 def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now: datetime) -> ObjectionView:
     """Upheld: the application goes back to evaluation (a new panel) or is rejected, as the reviewer chooses."""
     caller.require(Role.REVIEWER)
     if body.decision == "upheld" and body.outcome is None:
-        raise InvalidInput.field("outcome", "an upheld objection needs an outcome: reevaluate or reject")
+        body = body.model_copy(update={"outcome": "reevaluate"})  # API.md's {decision, note}: back to evaluation
     if body.decision == "dismissed" and body.outcome is not None:
         raise InvalidInput.field("outcome", "only an upheld objection has an outcome")
     for _ in range(_ATTEMPTS):

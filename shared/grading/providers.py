@@ -11,10 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal
+from grading import dal, deadlines, periods, policy_store
 from grading.assessment import (
-    DEFAULT_ASSESSMENT_SCHEME,
-    AssessmentScheme,
     assess,
     period_problem,
     standing,
@@ -68,17 +66,21 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
     caller.require(Role.ADMIN)
     cc = body.credit_code
     for _ in range(_ATTEMPTS):
-        keys = [dal.provider_key(cc), dal.assessment_key(cc, body.period), dal.ASSESSMENT_SCHEME_KEY]
+        keys = [dal.provider_key(cc), dal.assessment_key(cc, body.period)]
         found = dal.get_many(keys)
         provider = found.get(_key(keys[0]))
         existing = found.get(_key(keys[1]))
-        stored_scheme = found.get(_key(keys[2]))
-        scheme = (
-            AssessmentScheme.model_validate(stored_scheme["scheme"]) if stored_scheme else DEFAULT_ASSESSMENT_SCHEME
-        )
+        stored = policy_store.current("assessment")
+        scheme = stored.values.scheme(stored.version)
         problem = period_problem(body.period, scheme.period_kind)
         if problem:
             raise InvalidInput.field("period", problem)
+        if not periods.has_ended(body.period, local_date(now)):
+            raise Conflict(
+                f"{body.period} has not ended (it ends on {periods.last_day(body.period).isoformat()})",
+                code="PERIOD_NOT_ENDED",
+                details=[{"field": "period", "message": "can be assessed once it has ended"}],
+            )
         if provider is None:
             raise NotFound(f"provider {cc} not found")
         if not provider.get("certificate") or provider.get("status") == "eliminated":
@@ -109,7 +111,7 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
                 "provider_name": provider.get("name"),
                 "owner_sub": provider.get("owner_sub"),
                 "period": body.period,
-                "deadline": (today + timedelta(days=scheme.rectification_days)).isoformat(),
+                "deadline": deadlines.rectification_deadline(today, stored).isoformat(),
                 "status": "open",
                 "opened_at": at,
                 "reports": [],
@@ -151,6 +153,7 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
             "recorded_at": at,
             "recorded_by": caller.sub,
             "revision": revision,
+            "settings": stored.ref,
         }
         if body.correction is not None:
             assessment["corrections"] = [
@@ -197,6 +200,7 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
                 "consecutive_failures": failures,
                 "rectification_id": rectification_id,
                 "reason": body.correction.reason if body.correction else None,
+                "settings": stored.ref,
             },
         )
         try:
@@ -284,11 +288,7 @@ def _change_rectification(
                     order["credit_code"],
                     {
                         **provider,
-                        "open_rectifications": [
-                            o
-                            for o in provider.get("open_rectifications") or []
-                            if o != rectification_id or updated["status"] in ("open", "reported", "rejected")
-                        ],
+                        **_after_order(provider, rectification_id, updated["status"]),
                         "updated_at": at,
                     },
                     int(provider["audit_seq"]),
@@ -309,6 +309,19 @@ def _change_rectification(
             continue
         return _rect_view(updated)
     raise _busy()
+
+
+def _after_order(provider: dict[str, Any], rectification_id: str, status: str) -> dict[str, Any]:
+    """The provider's open and overdue orders (and so its status) once an order is `status`."""
+    still = status in ("open", "reported", "rejected")
+    changed = {
+        "open_rectifications": [o for o in provider.get("open_rectifications") or [] if o != rectification_id or still],
+        "overdue_rectifications": [
+            o for o in provider.get("overdue_rectifications") or [] if o != rectification_id or still
+        ],
+    }
+    limit = policy_store.current("assessment").values.failure_limit
+    return {**changed, "status": derive_status({**provider, **changed}, limit)}
 
 
 def report_rectification(
@@ -357,8 +370,10 @@ def overdue_rectifications(caller: Caller, now: datetime, limit: int, token: str
 
 def eliminate(provider: dict[str, Any], now: datetime, ban_days: int | None = None) -> str | None:
     """Eliminate one provider at the limit: status, ban, certificate revoked, elimination notice, audit, in one
-    transaction. Returns the notice id, or None when the provider is no longer due (already done, or corrected)."""
-    scheme = DEFAULT_ASSESSMENT_SCHEME
+    transaction, by the stored assessment settings (failure limit, ban) whose version it records. Returns the notice
+    id, or None when the provider is no longer due (already done, or corrected)."""
+    stored = policy_store.current("assessment")
+    scheme = stored.values.scheme(stored.version)
     for _ in range(_ATTEMPTS):
         current = dal.get_provider(provider["credit_code"])
         if (
@@ -416,6 +431,7 @@ def eliminate(provider: dict[str, Any], now: datetime, ban_days: int | None = No
             "eliminated_at": at,
             "elimination_notice_id": notice_id,
             "elimination_due_at": None,
+            "elimination_settings": stored.ref,
             "updated_at": at,
         }
         audit = _audit(
@@ -423,7 +439,13 @@ def eliminate(provider: dict[str, Any], now: datetime, ban_days: int | None = No
             at,
             "daily-sweep",
             "provider.eliminated",
-            {"banned_until": banned_until, "notice_id": notice_id, "certificate": number, "failed_periods": failed},
+            {
+                "banned_until": banned_until,
+                "notice_id": notice_id,
+                "certificate": number,
+                "failed_periods": failed,
+                "settings": stored.ref,
+            },
         )
         try:
             dal.commit(dal.Change(current["credit_code"], after, int(current["audit_seq"]), audit, extra=extra))
@@ -481,7 +503,7 @@ def _commit_qualification(
     version = record.pop("version", None)
     qualifications = {**(provider.get("qualifications") or {}), q["number"]: qualification_record(q)}
     after = {**provider, "qualifications": qualifications, "updated_at": at}
-    after["status"] = derive_status(after, DEFAULT_ASSESSMENT_SCHEME.consecutive_failure_limit)
+    after["status"] = derive_status(after, policy_store.current("assessment").values.failure_limit)
     dal.commit(
         dal.Change(
             provider["credit_code"],

@@ -214,8 +214,11 @@ def _started(run: dict[str, Any]) -> datetime:
 
 
 def current_config() -> RegradingConfig:
-    item = dal.get_item({"PK": "REGRADING_CONFIG", "SK": "CURRENT"})
-    return RegradingConfig.model_validate(item["config"]) if item else DEFAULT_CONFIG
+    """The stored `regrading` settings (GET/PUT /v1/settings/regrading); its version is the settings version."""
+    from grading import policy_store  # policy imports this module's RegradingConfig
+
+    config: RegradingConfig = policy_store.current("regrading").values
+    return config
 
 
 def status(caller: Caller, run_id: str) -> dict[str, Any]:

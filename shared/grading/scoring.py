@@ -2,7 +2,8 @@
 with its minimums, vetoes, and outlier flags, each step recorded in the explanation.
 
 Arithmetic is exact (fractions of the submitted decimals); only the published total is rounded, to two places,
-half-up, and the band is compared with that published total so that what a reader sees decides the grade.
+half-up, and the band and the minimums are compared with those published figures (the total, each mean) so
+that what a reader sees decides the grade.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def decide(scheme: Scheme, cards: list[Card]) -> Decision:
                     "minimum": str(minimum),
                 }
                 for key, minimum in sorted(scheme.minimums.get(candidate.grade, {}).items())
-                if means[key] < Fraction(minimum)
+                if to_decimal(means[key]) < minimum  # the published, rounded mean decides (one number)
             ]
             if shortfalls:
                 missed.extend(shortfalls)

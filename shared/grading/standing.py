@@ -26,7 +26,7 @@ def derive_status(provider: dict[str, Any], failure_limit: int) -> str:
         for q in (provider.get("qualifications") or {}).values()
         if q.get("status") == "expired" and q.get("mandatory", True)
     ]
-    if (failures > 0 and failures >= failure_limit - 1) or expired:
+    if (failures > 0 and failures >= failure_limit - 1) or expired or provider.get("overdue_rectifications"):
         return "warned"
     return "active"
 
@@ -86,6 +86,11 @@ def eligibility(
     if open_orders:
         warnings.append(
             {"code": "OPEN_RECTIFICATION", "message": f"{len(open_orders)} rectification order(s) open (整改)"}
+        )
+    overdue = provider.get("overdue_rectifications") or []
+    if overdue:
+        warnings.append(
+            {"code": "RECTIFICATION_OVERDUE", "message": f"{len(overdue)} rectification order(s) past the deadline"}
         )
     for number, q in sorted((provider.get("qualifications") or {}).items()):
         until = date.fromisoformat(q["valid_until"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from grading import dal, providers
+from grading import dal, lapse, overdue, providers, readmission
 from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -29,6 +29,8 @@ class SweepReport:
     providers_eliminated: int = 0
     qualifications_reminded: int = 0
     qualifications_expired: int = 0
+    applications_lapsed: int = 0
+    rectifications_overdue: int = 0
     waiting_on_objections: int = 0
     items_read: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
@@ -73,6 +75,8 @@ def run(now: datetime) -> SweepReport:
             except Exception as exc:
                 logger.exception("qualification step failed", number=qualification.get("number"))
                 report.failures.append({"item": f"qualification {qualification.get('number')}", "error": repr(exc)})
+    _lapse_returns(yesterday, now, report)
+    _overdue_rectifications(yesterday, now, report)
     for certificate in _pages("CERT_EXPIRY", yesterday, report):
         try:
             expire_certificate(certificate, now)
@@ -83,6 +87,26 @@ def run(now: datetime) -> SweepReport:
             logger.exception("expiring certificate failed", number=certificate.get("number"))
             report.failures.append({"item": f"certificate {certificate.get('number')}", "error": repr(exc)})
     return report
+
+
+def _lapse_returns(yesterday: str, now: datetime, report: SweepReport) -> None:
+    for app in _pages("RETURN_DEADLINE", yesterday, report):
+        try:
+            report.applications_lapsed += lapse.lapse(app, now)
+        except Exception as exc:
+            logger.exception("lapsing failed", application_id=app.get("application_id"))
+            report.failures.append({"item": f"application {app.get('application_id')}", "error": repr(exc)})
+
+
+def _overdue_rectifications(yesterday: str, now: datetime, report: SweepReport) -> None:
+    for order in _pages("RECT_DEADLINE", yesterday, report):
+        if order.get("overdue_since"):
+            continue  # already marked: it stays listed as overdue until accepted
+        try:
+            report.rectifications_overdue += overdue.mark_overdue(order, now)
+        except Exception as exc:
+            logger.exception("marking overdue failed", rectification_id=order.get("rectification_id"))
+            report.failures.append({"item": f"rectification {order.get('rectification_id')}", "error": repr(exc)})
 
 
 def _closing(notice: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -235,8 +259,20 @@ def certify(application_id: str, notice_id: str, now: datetime, closing: dict[st
             "certificate": {"number": number, "valid_until": certificate["valid_until"]},
             "certificate_seq": seq,
             "evaluation_total": app.get("total"),  # the re-grading starts from the last site evaluation
+            "certified_since": provider.get("certified_since") or today.isoformat(),
             "updated_at": at,
         }
+        if readmission.needs_new_standing(provider):
+            fields, closing_orders = readmission.new_standing(provider, at)
+            provider_after |= {**fields, "certified_since": today.isoformat()}
+            extra += closing_orders
+            audit = entry_for(
+                provider,
+                at=at,
+                actor="daily-sweep",
+                action="certificate.issued",
+                data={**audit.fields["data"], "new_standing": True, "closed_orders": len(closing_orders)},
+            )
         try:
             dal.commit(
                 dal.Change(

@@ -18,9 +18,10 @@ import jsonschema
 import requests
 
 from grading.credit_code import check_character
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ended_quarters
 from tests.e2e.conftest import LocalStack, passed_application
 
+FIRST, SECOND = ended_quarters(2)  # two adjacent periods that have ended, whatever the day
 KEYS = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
 
 
@@ -117,7 +118,7 @@ def test_provider_life(local_stack: LocalStack, tmp_path: Path) -> None:
     assert dismissed.ok, dismissed.text
 
     # The sweep, a week and a day later, issues the certificate; the PDF in S3 matches its recorded hash.
-    later = datetime.now(UTC) + timedelta(days=8)
+    later = datetime.now(UTC) + timedelta(days=20)
     assert sweep(local_stack, later, tmp_path)["certificates_issued"] >= 1  # the stack is shared by the e2e tests
     drain(local_stack)
     record = requests.get(f"{api}/v1/providers/{cc}", headers=provider).json()
@@ -138,11 +139,11 @@ def test_provider_life(local_stack: LocalStack, tmp_path: Path) -> None:
         "major_incident": False,
     }
     first = requests.post(
-        f"{api}/v1/assessments", json={"credit_code": cc, "period": "2026-Q3", "indicators": bad}, headers=admin
+        f"{api}/v1/assessments", json={"credit_code": cc, "period": FIRST, "indicators": bad}, headers=admin
     )
     assert first.status_code == 201 and first.json()["provider_status"] == "warned" and first.json()["rectification_id"]
     second = requests.post(
-        f"{api}/v1/assessments", json={"credit_code": cc, "period": "2026-Q4", "indicators": bad}, headers=admin
+        f"{api}/v1/assessments", json={"credit_code": cc, "period": SECOND, "indicators": bad}, headers=admin
     )
     assert second.json()["consecutive_failures"] == 2
     verdict, reasons = eligibility(local_stack, cc, "property_services")
@@ -192,7 +193,7 @@ def test_regrading_run_serves_its_report(local_stack: LocalStack, tmp_path: Path
     cc += check_character(cc)
     certified_provider(local_stack, tmp_path, cc, "cleaning_services", "regrade-owner")
     drain(local_stack)
-    sweep(local_stack, datetime.now(UTC) + timedelta(days=8), tmp_path)
+    sweep(local_stack, datetime.now(UTC) + timedelta(days=20), tmp_path)
     good = {
         "service_quality": 98,
         "satisfaction": {"satisfied": 99, "basically_satisfied": 1, "dissatisfied": 0},

@@ -26,7 +26,7 @@ from tests.integration.conftest import (
     in_notice_application,
 )
 
-LATER = datetime.now(UTC) + timedelta(days=8)
+LATER = datetime.now(UTC) + timedelta(days=20)
 
 
 def run_sweep(host: FunctionHost, stack: Stack, when: datetime) -> dict[str, Any]:
@@ -89,7 +89,8 @@ def test_open_objection_holds_the_certificate_until_dismissed(api: Api, host: Fu
     objection_id = filed.body["objection_id"]
     path = f"/v1/objections/{objection_id}/resolution"
     assert api.call("POST", path, {"decision": "dismissed", "note": "查无实据"}, who=PROVIDER).status == 403
-    assert api.call("POST", path, {"decision": "upheld", "note": "x"}, who=REVIEWER).status == 422  # needs an outcome
+    dismissed_with_outcome = {"decision": "dismissed", "note": "x", "outcome": "reject"}
+    assert api.call("POST", path, dismissed_with_outcome, who=REVIEWER).status == 422  # only upheld has an outcome
     dismissed = api.call("POST", path, {"decision": "dismissed", "note": "查无实据"}, who=REVIEWER)
     assert dismissed.status == 200 and dismissed.body["status"] == "dismissed"
     again = api.call("POST", path, {"decision": "dismissed", "note": "again"}, who=REVIEWER)
@@ -97,8 +98,11 @@ def test_open_objection_holds_the_certificate_until_dismissed(api: Api, host: Fu
     assert run_sweep(host, stack, LATER)["certificates_issued"] == 1
 
 
-@pytest.mark.parametrize(("outcome", "status"), [("reevaluate", "evaluating"), ("reject", "rejected")])
-def test_upheld_objection_sends_the_application_back(api: Api, outcome: str, status: str) -> None:
+@pytest.mark.parametrize(
+    ("outcome", "status"), [("reevaluate", "evaluating"), ("reject", "rejected"), (None, "evaluating")]
+)
+def test_upheld_objection_sends_the_application_back(api: Api, outcome: str | None, status: str) -> None:
+    """API.md's `{decision: "upheld", note}` (no outcome) sends it back to evaluation, the default."""
     app_id, notice_id = in_notice_application(api)
     filed = api.call(
         "POST", f"/v1/notices/{notice_id}/objections", {"application_id": app_id, "reason": "资质过期"}, who=REVIEWER
@@ -106,17 +110,18 @@ def test_upheld_objection_sends_the_application_back(api: Api, outcome: str, sta
     resolved = api.call(
         "POST",
         f"/v1/objections/{filed.body['objection_id']}/resolution",
-        {"decision": "upheld", "note": "属实", "outcome": outcome},
+        {"decision": "upheld", "note": "属实", **({"outcome": outcome} if outcome else {})},
         who=REVIEWER,
     )
     assert resolved.status == 200, resolved.body
+    assert resolved.body["outcome"] == (outcome or "reevaluate")
     app = api.call("GET", f"/v1/applications/{app_id}", who=PROVIDER).body
     assert app["status"] == status and app["grade"] is None
     late = api.call(
         "POST", f"/v1/notices/{notice_id}/objections", {"application_id": app_id, "reason": "x"}, who=REVIEWER
     )
     assert late.status == 409
-    if outcome == "reevaluate":
+    if outcome != "reject":
         redraw = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
         assert redraw.status == 409 and redraw.body["error"]["code"] == "NOT_ENOUGH_EXPERTS"  # last panel excluded
     else:

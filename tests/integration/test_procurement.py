@@ -16,7 +16,7 @@ from local.backend import LocalBackend
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Stack
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ended_quarters
 from tests.integration.conftest import (
     CREDIT_CODE,
     OTHER_PROVIDER,
@@ -28,7 +28,8 @@ from tests.integration.conftest import (
 from tests.integration.test_providers import assess, certified
 
 SCHEMAS = {p.stem: json.loads(p.read_text()) for p in (ROOT / "schemas/events").glob("*.json")}
-LATER = datetime.now(UTC) + timedelta(days=8)
+Q3, Q4 = ended_quarters(2)  # the two latest ended quarters: adjacent, and assessable today
+LATER = datetime.now(UTC) + timedelta(days=20)
 
 
 def eligibility(api: Api, category: str | None = "it_services") -> dict[str, Any]:
@@ -54,10 +55,10 @@ def test_eligibility_along_a_life(api: Api, backend: LocalBackend) -> None:
     assert allowed["eligibility"] == "allowed" and allowed["grade"] == 1 and allowed["reasons"] == []
     wrong = eligibility(api, category="catering")
     assert wrong["eligibility"] == "not_allowed" and codes(wrong) == {"NOT_GRADED_IN_CATEGORY"}
-    assess(api, "2026-Q3", passing=False)
+    assess(api, Q3, passing=False)
     warned = eligibility(api)
     assert warned["eligibility"] == "warning" and codes(warned) == {"WARNED", "OPEN_RECTIFICATION"}
-    assess(api, "2026-Q4", passing=False)
+    assess(api, Q4, passing=False)
     sweep.run(LATER + timedelta(days=1))
     gone = eligibility(api)
     assert gone["eligibility"] == "not_allowed" and {"ELIMINATED", "BANNED"} <= codes(gone)
@@ -106,7 +107,7 @@ def test_reminder_on_the_day_not_the_day_before_then_expiry_and_renewal(api: Api
 
 def test_my_rectifications_are_mine_only(api: Api) -> None:
     certified(api)
-    order = assess(api, "2026-Q3", passing=False).body["rectification_id"]
+    order = assess(api, Q3, passing=False).body["rectification_id"]
     mine = api.call("GET", "/v1/me/rectifications", who=PROVIDER).body
     assert [o["rectification_id"] for o in mine["items"]] == [order]
     assert api.call("GET", "/v1/me/rectifications", who=OTHER_PROVIDER).body["items"] == []
@@ -118,8 +119,8 @@ def test_events_of_a_life_in_order_and_valid(api: Api, stack: Stack, host: Funct
     try:
         certified(api)
         pollers.drain(timeout=60)  # the certificate's PDF (and so CertificateIssued) before the next period
-        assess(api, "2026-Q3", passing=False)
-        assess(api, "2026-Q4", passing=False)
+        assess(api, Q3, passing=False)
+        assess(api, Q4, passing=False)
         sweep.run(LATER + timedelta(days=1))
         pollers.drain(timeout=60)
     finally:

@@ -10,6 +10,7 @@ import pytest
 
 from grading import dal, sweep
 from grading.audit import verify_chain
+from tests.conftest import ended_quarters
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
@@ -22,7 +23,8 @@ from tests.integration.conftest import (
     indicators,
 )
 
-LATER = datetime.now(UTC) + timedelta(days=8)
+Q3, Q4 = ended_quarters(2)  # the two latest ended quarters: adjacent, and assessable today
+LATER = datetime.now(UTC) + timedelta(days=20)
 
 
 def certified(api: Api) -> str:
@@ -40,29 +42,29 @@ def assess(api: Api, period: str, passing: bool, **extra: Any) -> Any:
 
 def test_fail_warns_and_opens_a_rectification(api: Api) -> None:
     certified(api)
-    failed = assess(api, "2026-Q3", passing=False)
+    failed = assess(api, Q3, passing=False)
     assert failed.status == 201, failed.body
     assert failed.body["result"] == "fail" and failed.body["consecutive_failures"] == 1
     assert failed.body["provider_status"] == "warned" and failed.body["rectification_id"]
     view = api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=PROVIDER).body
     assert view["status"] == "warned" and view["consecutive_failures"] == 1
-    assert [a["period"] for a in view["assessments"]] == ["2026-Q3"]
+    assert [a["period"] for a in view["assessments"]] == [Q3]
     assert api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=OTHER_PROVIDER).status == 404
-    passed = assess(api, "2026-Q4", passing=True)
+    passed = assess(api, Q4, passing=True)
     assert passed.body["result"] == "excellent" and passed.body["consecutive_failures"] == 0
     assert passed.body["provider_status"] == "active" and passed.body["rectification_id"] is None
 
 
 def test_second_assessment_of_a_period_needs_a_correction(api: Api) -> None:
     certified(api)
-    assert assess(api, "2026-Q3", passing=True).status == 201
-    again = assess(api, "2026-Q3", passing=False)
+    assert assess(api, Q3, passing=True).status == 201
+    again = assess(api, Q3, passing=False)
     assert again.status == 409 and again.body["error"]["code"] == "ASSESSMENT_EXISTS"
-    corrected = assess(api, "2026-Q3", passing=False, correction={"reason": "抽查记录漏录"})
+    corrected = assess(api, Q3, passing=False, correction={"reason": "抽查记录漏录"})
     assert corrected.status == 201 and corrected.body["revision"] == 2 and corrected.body["result"] == "fail"
     assert corrected.body["rectification_id"] and corrected.body["provider_status"] == "warned"
     # Correcting back to a pass withdraws the order and recomputes the counter.
-    undone = assess(api, "2026-Q3", passing=True, correction={"reason": "复核后合格"})
+    undone = assess(api, Q3, passing=True, correction={"reason": "复核后合格"})
     assert undone.body["consecutive_failures"] == 0 and undone.body["provider_status"] == "active"
     order = api.call("GET", f"/v1/rectifications/{corrected.body['rectification_id']}", who=REVIEWER).body
     assert order["status"] == "withdrawn"
@@ -76,17 +78,17 @@ def test_bad_periods_are_422(api: Api, period: str) -> None:
 
 
 def test_uncertified_or_unknown_providers_cannot_be_assessed(api: Api) -> None:
-    reply = assess(api, "2026-Q3", passing=True)
+    reply = assess(api, Q3, passing=True)
     assert reply.status == 404
     in_notice_application(api)
-    assert assess(api, "2026-Q3", passing=True).status == 409
+    assert assess(api, Q3, passing=True).status == 409
     refused = api.call("POST", "/v1/assessments", {"credit_code": CREDIT_CODE}, who=REVIEWER)
     assert refused.status == 403  # API.md: authorization before validation, the body is not read
 
 
 def test_rectification_report_and_verification(api: Api) -> None:
     certified(api)
-    order_id = assess(api, "2026-Q3", passing=False).body["rectification_id"]
+    order_id = assess(api, Q3, passing=False).body["rectification_id"]
     path = f"/v1/rectifications/{order_id}"
     assert api.call("POST", f"{path}/report", {"report": "已整改"}, who=OTHER_PROVIDER).status == 404
     assert api.call("POST", f"{path}/verification", {"decision": "accepted"}, who=REVIEWER).status == 409
@@ -104,7 +106,7 @@ def test_overdue_orders_are_listed_for_reviewers(api: Api) -> None:
     from grading.identity import Caller, Role
 
     certified(api)
-    order_id = assess(api, "2026-Q3", passing=False).body["rectification_id"]
+    order_id = assess(api, Q3, passing=False).body["rectification_id"]
     reviewer = Caller("r", frozenset({Role.REVIEWER}))
     assert providers.overdue_rectifications(reviewer, datetime.now(UTC), 50, None).items == []
     late = providers.overdue_rectifications(reviewer, datetime.now(UTC) + timedelta(days=40), 50, None)
@@ -114,8 +116,8 @@ def test_overdue_orders_are_listed_for_reviewers(api: Api) -> None:
 
 def test_two_failed_periods_eliminate_revoke_ban_and_notice(api: Api) -> None:
     number = certified(api)
-    assess(api, "2026-Q3", passing=False)
-    second = assess(api, "2026-Q4", passing=False)
+    assess(api, Q3, passing=False)
+    second = assess(api, Q4, passing=False)
     assert second.body["consecutive_failures"] == 2
     report = sweep.run(LATER + timedelta(days=1))
     assert report.providers_eliminated == 1 and report.failures == []
@@ -142,7 +144,7 @@ def test_one_failing_provider_does_not_stop_the_others(api: Api, monkeypatch: py
         in_notice_application(api, credit_code=cc)
     assert sweep.run(LATER).certificates_issued == 2
     for cc in (CREDIT_CODE, second):
-        for period in ("2026-Q3", "2026-Q4"):
+        for period in (Q3, Q4):
             body = {"credit_code": cc, "period": period, "indicators": indicators(passing=False)}
             assert api.call("POST", "/v1/assessments", body, who=ADMIN).status == 201
     real = providers.eliminate

@@ -39,7 +39,7 @@ UNSUPPORTED_MEDIA_TYPE_BUG = False
 NON_UTF8_BODY_BUG = False
 
 OFF_PANEL_EXPERT = "expert-offpanel"  # registered, in another category: never drawn for it_services
-LATER = datetime.now(UTC) + timedelta(days=8)  # after every notice window opened today
+LATER = datetime.now(UTC) + timedelta(days=20)  # after every notice window opened today, days off included
 CRITERIA = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
 
 

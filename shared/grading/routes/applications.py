@@ -21,6 +21,7 @@ from grading.models import (
     ResubmitIn,
     ReviewIn,
     UploadTicket,
+    WithdrawIn,
 )
 from grading.observability import metrics
 
@@ -123,3 +124,13 @@ def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()])
 )
 def review(application_id: ApplicationId, body: Annotated[ReviewIn, Body()]) -> ApplicationView:
     return applications.review(caller(router), application_id, body, request_time(router))
+
+
+@router.post(
+    "/v1/applications/<application_id>/withdraw",
+    summary="Withdraw an application before the decision (its owner); frees the credit code's slot",
+    tags=["applications"],
+    responses=_ERRORS,
+)
+def withdraw(application_id: ApplicationId, body: Annotated[WithdrawIn, Body()]) -> ApplicationView:
+    return applications.withdraw(caller(router), application_id, body, request_time(router))

@@ -6,7 +6,7 @@ through the API (HTML) or a short-lived presigned URL (PDF), so no object is eve
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -69,6 +69,20 @@ def get_notice_html(notice_id: NoticeId) -> Response[str]:
 def file_objection(notice_id: NoticeId, body: Annotated[ObjectionIn, Body()]) -> Response[ObjectionView]:
     objection = notices.file_objection(caller(router), notice_id, body, request_time(router))
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=objection)
+
+
+@router.get(
+    "/v1/objections",
+    summary="Objections in a status, newest first (reviewers, admins): the open ones are the work queue",
+    tags=["notices"],
+    responses=_ERRORS,
+)
+def list_objections(
+    status: Annotated[Literal["open", "upheld", "dismissed"], Query()] = "open",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[ObjectionView]:
+    return notices.list_objections(caller(router), status, limit, next_token)
 
 
 @router.get(

@@ -8,12 +8,13 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from grading import providers
+from grading import missing, providers
 from grading.http import caller, request_time
 from grading.models import (
     AssessmentIn,
     AssessmentView,
     EligibilityView,
+    MissingAssessment,
     Page,
     ProviderView,
     QualificationIn,
@@ -46,6 +47,20 @@ _ERRORS: dict[int, Any] = {
 def record_assessment(body: Annotated[AssessmentIn, Body()]) -> Response[AssessmentView]:
     view = providers.record_assessment(caller(router), body, request_time(router))
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+
+
+@router.get(
+    "/v1/assessments/missing",
+    summary="Certified providers with no assessment of an ended period (admins, reviewers)",
+    tags=["assessments"],
+    responses=_ERRORS,
+)
+def missing_assessments(
+    period: Annotated[str, Query(max_length=16, description="an ended period, e.g. 2026-Q3")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[MissingAssessment]:
+    return missing.list_missing(caller(router), period, request_time(router), limit, next_token)
 
 
 @router.get(

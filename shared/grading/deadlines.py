@@ -1,0 +1,32 @@
+"""Where windows and deadlines end: the stored settings' day counts on China's official calendar (如遇节假日顺延,
+or working days where the settings say so). Each answer carries the settings version it used (`review@2`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from grading import policy_store
+from grading.clock import iso
+from grading.config import settings
+
+
+def return_deadline(today: date) -> tuple[date, str]:
+    """The last day to answer a return for more documents (补正)."""
+    stored, days = policy_store.read_with_calendar("review")
+    review = stored.values
+    return days.deadline(today, review.return_deadline_days, review.return_working_days), stored.ref
+
+
+def notice_window(opened: datetime) -> tuple[str, str, str]:
+    """When a public notice (公示) opened at `opened` closes (ISO), the procurement contact, and the version."""
+    stored, days = policy_store.read_with_calendar("notice")
+    notice = stored.values
+    closes = days.window_end(opened, notice.window_days, settings().tz, notice.working_days)
+    return iso(closes), notice.procurement_contact, stored.ref
+
+
+def rectification_deadline(today: date, stored: policy_store.Stored) -> date:
+    """The last day of a rectification order (整改), by the assessment settings `stored`."""
+    days = policy_store.current("calendar").values.calendar()
+    values = stored.values
+    return days.deadline(today, values.rectification_days, values.rectification_working_days)

@@ -1,0 +1,118 @@
+"""The versioned settings as stored: read the current version (defaults are version 0 until an admin saves one),
+save a new version. Each version is kept (SETTINGS#<name> / VERSION#n) beside a current copy; saving writes both
+in one transaction, conditional on the current copy being the version read, so two admins cannot both win."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from grading import calendar, dal, policy
+from grading.clock import iso
+from grading.errors import Conflict, InvalidInput, NotFound
+from grading.identity import Caller, Role
+
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One settings document: its values, the version they are, and who saved it when."""
+
+    name: str
+    version: int
+    values: Any
+    changed_by: str | None = None
+    changed_at: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """How a decision records the version it used: `notice@3`."""
+        return f"{self.name}@{self.version}"
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "changed_by": self.changed_by,
+            "changed_at": self.changed_at,
+            **self.values.model_dump(mode="json", exclude={"version"}),
+        }
+
+
+def _stored(name: str, item: dict[str, Any] | None) -> Stored:
+    if item is None:
+        return Stored(name, 0, policy.default(name), "default")
+    version = int(item["settings_version"])
+    values = policy.parse(name, item["values"])
+    if name == "regrading":  # a run records the config version it used: the settings version
+        values = values.model_copy(update={"version": f"settings-v{version}"})
+    return Stored(name, version, values, item.get("changed_by"), item.get("changed_at"))
+
+
+def read(*names: str) -> dict[str, Stored]:
+    """The current version of each named document, in one round trip."""
+    keys = [dal.settings_key(n) for n in names]
+    found = dal.get_many(keys)
+    return {n: _stored(n, found.get((k["PK"], k["SK"]))) for n, k in zip(names, keys, strict=True)}
+
+
+def current(name: str) -> Stored:
+    return read(name)[name]
+
+
+def read_with_calendar(name: str) -> tuple[Stored, calendar.Calendar]:
+    both = read(name, "calendar")
+    return both[name], both["calendar"].values.calendar()
+
+
+def _known(name: str) -> str:
+    if name not in policy.MODELS:
+        raise NotFound(f"no settings named {name}; known: {', '.join(policy.MODELS)}")
+    return name
+
+
+def get(caller: Caller, name: str) -> dict[str, Any]:
+    caller.require(Role.ADMIN, Role.REVIEWER)
+    return current(_known(name)).document()
+
+
+def put(caller: Caller, name: str, document: Any, now: datetime) -> dict[str, Any]:
+    caller.require(Role.ADMIN)
+    _known(name)
+    if not isinstance(document, dict):
+        raise InvalidInput.field("body", "must be the settings document, a JSON object")
+    try:
+        values = policy.parse(name, document)
+    except ValidationError as exc:
+        details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise InvalidInput(f"{len(details)} invalid field(s) in the {name} settings", details=details) from None
+    for _ in range(_ATTEMPTS):
+        before = current(name)
+        version = before.version + 1
+        body = {
+            "settings_version": version,
+            "values": values.model_dump(mode="json", exclude={"version"}),
+            "changed_by": caller.sub,
+            "changed_at": iso(now),
+        }
+        current_copy = dal.tx_put(
+            dal.settings_key(name),
+            "settings",
+            body,
+            name="current",
+            new=before.version == 0,
+            condition=None if before.version == 0 else "settings_version = :read",
+            values=None if before.version == 0 else {":read": before.version},
+        )
+        try:
+            dal.write(
+                dal.tx_put(dal.settings_key(name, version), "settings", body, name="version", new=True), current_copy
+            )
+        except dal.TransactionConflict:
+            continue
+        return _stored(name, body).document()
+    raise Conflict("the settings changed while we were saving; read them again", code="CONCURRENT_CHANGE")
