@@ -10,7 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.metrics import MetricUnit
 
 from grading import applications
+from grading.access import needs, signed_in
 from grading.http import caller, request_time
+from grading.identity import Role
 from grading.lifecycle import Status
 from grading.models import (
     ApplicationCreated,
@@ -51,6 +53,7 @@ def _created(model: Any) -> Response:
         **_ERRORS,
     },
 )
+@needs(Role.PROVIDER)
 def submit(
     body: Annotated[ApplicationIn, Body()],
     idempotency_key: Annotated[
@@ -66,6 +69,7 @@ def submit(
 @router.get(
     "/v1/applications", summary="Applications in a status (reviewers)", tags=["applications"], responses=_ERRORS
 )
+@needs(Role.REVIEWER, Role.ADMIN)
 def list_applications(
     status: Annotated[Status, Query()], limit: Limit = 20, next_token: NextToken = None
 ) -> ApplicationPage:
@@ -78,6 +82,7 @@ def list_applications(
     tags=["applications"],
     responses=_ERRORS,
 )
+@needs(Role.PROVIDER)
 def my_applications(limit: Limit = 20, next_token: NextToken = None) -> ApplicationPage:
     return applications.list_mine(caller(router), limit, next_token)
 
@@ -88,6 +93,7 @@ def my_applications(limit: Limit = 20, next_token: NextToken = None) -> Applicat
     tags=["applications"],
     responses=_ERRORS,
 )
+@signed_in
 def get_application(application_id: ApplicationId) -> ApplicationView:
     return applications.view(caller(router), application_id)
 
@@ -101,6 +107,7 @@ def get_application(application_id: ApplicationId) -> ApplicationView:
         **_ERRORS,
     },
 )
+@needs(Role.PROVIDER)
 def request_upload(application_id: ApplicationId, body: Annotated[DocumentRequest, Body()]) -> Response[UploadTicket]:
     return _created(applications.request_upload(caller(router), application_id, body, request_time(router)))
 
@@ -111,6 +118,7 @@ def request_upload(application_id: ApplicationId, body: Annotated[DocumentReques
     tags=["review"],
     responses=_ERRORS,
 )
+@needs(Role.PROVIDER)
 def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()]) -> ApplicationView:
     return applications.resubmit(caller(router), application_id, body, request_time(router))
 
@@ -121,5 +129,6 @@ def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()])
     tags=["review"],
     responses=_ERRORS,
 )
+@needs(Role.REVIEWER)
 def review(application_id: ApplicationId, body: Annotated[ReviewIn, Body()]) -> ApplicationView:
     return applications.review(caller(router), application_id, body, request_time(router))

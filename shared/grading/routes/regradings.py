@@ -11,7 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from grading import regrading
+from grading.access import needs
 from grading.http import caller, request_time
+from grading.identity import Role
 from grading.regrading import RegradingConfig
 
 router = Router()
@@ -74,6 +76,7 @@ def _year_not_future(year: int, now: datetime) -> None:
     tags=["regrading"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def start(body: Annotated[RegradingIn, Body()]) -> Response[RunStarted]:
     now = request_time(router)
     _year_not_future(body.year, now)
@@ -86,6 +89,7 @@ def start(body: Annotated[RegradingIn, Body()]) -> Response[RunStarted]:
     tags=["regrading"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def what_if(body: Annotated[WhatIfIn, Body()]) -> Response[RunStarted]:
     now = request_time(router)
     _year_not_future(body.year, now)
@@ -97,5 +101,6 @@ def what_if(body: Annotated[WhatIfIn, Body()]) -> Response[RunStarted]:
 @router.get(
     "/v1/regradings/<run_id>", summary="Progress, then counts and the report", tags=["regrading"], responses=_ERRORS
 )
+@needs(Role.ADMIN)
 def get_run(run_id: RunId) -> RunView:
     return RunView.model_validate(regrading.status(caller(router), run_id))
