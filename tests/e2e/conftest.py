@@ -53,9 +53,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     deadline = time.monotonic() + 60
     while True:
         try:
-            requests.get(f"{api}/openapi.json", timeout=2)
+            requests.get(f"{api}/openapi.json", timeout=10)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused while it starts, or slow on a loaded machine: ask again
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError(f"local stack did not start:\n{log_path.read_text()}") from None
