@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, deadlines, storage
+from grading import dal, deadlines, members, storage
 from grading.audit import entry_for, next_entry
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -70,8 +70,9 @@ def _history(at: str, actor: str, action: Action, before: str | None, after: Sta
     return entry
 
 
-def _owns(caller: Caller, app: dict[str, Any]) -> bool:
-    return caller.has(Role.PROVIDER) and app["owner_sub"] == caller.sub
+def _owns(caller: Caller, app: dict[str, Any], provider: dict[str, Any] | None = None) -> bool:
+    """The application's owner: a member of its provider (or its submitter while the provider is unclaimed)."""
+    return members.speaks_for_application(caller, app, provider)
 
 
 # --- submit ------------------------------------------------------------------------------------------------
@@ -104,6 +105,8 @@ def submit_once(
                 raise InvalidInput.field("Idempotency-Key", "was already used with a different body")
             return dict(seen["answer"]), True
         scheme = current_scheme or DEFAULT_SCHEME.model_dump(mode="json")
+        if members.claimed(provider) and not members.speaks_for(caller, cc, provider):
+            raise members.claimed_conflict(cc)  # before the slot: a stranger learns nothing of its applications
         if slot:
             raise _duplicate(cc, slot.get("application_id"))
         banned_until = ban_in_force(provider, today)
@@ -118,7 +121,8 @@ def submit_once(
         application = {
             "application_id": application_id,
             "credit_code": cc,
-            "owner_sub": caller.sub,
+            "owner_sub": caller.sub,  # the submitter; members of the provider speak for it too
+            "owner_email": caller.email,
             "status": Status.SUBMITTED.value,
             "provider": body.provider.model_dump(mode="json"),
             "qualifications": [q.model_dump(mode="json") for q in body.qualifications],
@@ -131,12 +135,14 @@ def submit_once(
             "scheme": scheme,
         }
         seq = (provider or {}).get("audit_seq", 0)
-        record = {
-            **(provider or {"credit_code": cc, "status": "active", "created_at": at}),
+        # Until a reviewer passes it, an application changes nothing on an existing provider record (claims).
+        record = provider or {
+            "credit_code": cc,
+            "status": "active",
+            "created_at": at,
             "name": body.provider.name,
             "category": body.provider.category,
             "region": body.provider.region,
-            "owner_sub": caller.sub,  # the provider user who answers rectification orders
             "updated_at": at,
         }
         audit = next_entry(
@@ -206,7 +212,7 @@ def load_visible(caller: Caller, application_id: str) -> dal.Dossier:
     dossier = dal.get_dossier(application_id)
     app = dossier.application
     # Someone else's application is "not found", not "forbidden": its existence must not leak.
-    if app is None or not (caller.is_staff or _owns(caller, app) or on_panel(caller, dossier)):
+    if app is None or not (caller.is_staff or on_panel(caller, dossier) or _owns(caller, app)):
         raise NotFound(f"application {application_id} not found")
     return dossier
 
@@ -256,9 +262,14 @@ def list_by_status(caller: Caller, status: Status, limit: int, token: str | None
 
 
 def list_mine(caller: Caller, limit: int, token: str | None) -> ApplicationPage:
+    """The applications the caller speaks for (its providers', and its own for an unclaimed one), newest first."""
     caller.require(Role.PROVIDER)
-    items, next_token = dal.applications_by_owner(caller.sub, limit, token)
-    return ApplicationPage(items=[summary(a) for a in items], next_token=next_token)
+    found = [
+        summary(a) if "provider" in a else ApplicationSummary.model_validate(a)
+        for a in members.applications_spoken_for(caller)
+    ]
+    page, next_token = members.page_of(found, lambda s: (s.submitted_at, s.application_id), limit, token)
+    return ApplicationPage(items=page, next_token=next_token)
 
 
 # --- documents ---------------------------------------------------------------------------------------------
@@ -346,13 +357,13 @@ def _change(
     application as it now is, without reading it again."""
     for _ in range(_ATTEMPTS):
         app, docs = _load_visible(caller, application_id)
-        if owner_only and not _owns(caller, app):
-            raise NotFound(f"application {application_id} not found")
-        before = app["status"]
-        after = transition(before, action)
         provider = dal.get_provider(app["credit_code"])
         if provider is None:  # the provider record is written with the application: never absent
             raise RuntimeError(f"provider {app['credit_code']} missing for {application_id}")
+        if owner_only and not _owns(caller, app, provider):
+            raise NotFound(f"application {application_id} not found")
+        before = app["status"]
+        after = transition(before, action)
         outcome = decide(app, docs, provider)  # may raise; may return application updates and audit data
         at = iso(now)
         extra = history_extra()
@@ -378,12 +389,13 @@ def _change(
         )
         change = dal.Change(
             app["credit_code"],
-            {**provider, "updated_at": at},
+            {**provider, **outcome.get("provider", {}), "updated_at": at},
             provider["audit_seq"],
             audit,
             application=updated,
             expected_version=app["version"],
             slot="release" if releases_slot(before, after) else None,
+            extra=outcome.get("extra", []),
         )
         try:
             dal.commit(change)
@@ -455,7 +467,15 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
         problems.extend(missing)
         if problems:
             raise Conflict("the application cannot pass initial review yet", code="CHECKS_FAILED", details=problems)
-        return {"application": {"verified_documents": verified}, "audit": {"verified_documents": verified}}
+        # The business licence is checked: the first pass claims the provider for the applicant (its first admin).
+        first = not members.claimed(provider)
+        updates, items = members.claim(provider, app, iso(now), caller.sub)
+        return {
+            "application": {"verified_documents": verified},
+            "audit": {"verified_documents": verified, **({"claimed_by": app["owner_sub"]} if first else {})},
+            "provider": updates,
+            "extra": items,
+        }
 
     return _change(
         caller,

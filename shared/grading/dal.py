@@ -25,11 +25,16 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 19| a re-grading run with its counter shards  | BatchGet REGRADING#<run id> / #RUN + #SHARD#<nn> (one per certified shard) | table |
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
 | 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>                       | table |
-| 22| a provider user's rectification orders    | Query GSI2PK=RECTS#<owner sub>, newest first                | GSI2  |
+| 22| a provider's rectification orders         | Query GSI2PK=RECTS#<cc>, newest first (orders written before members: RECTS#<owner sub>) | GSI2  |
 | 23| the current version of a settings document | GetItem SETTINGS#<name> / CURRENT (with the others in one BatchGet) | table |
 | 24| one stored version of a settings document  | GetItem SETTINGS#<name> / VERSION#<6 digits>                | table |
 | 25| objections in a status, newest first       | Query GSI1PK=OBJECTIONS#<status>, GSI1SK desc (<filed>#<id>) | GSI1 |
 | 26| certified providers missing a period       | Query GSI1PK=CERTIFIED#<shard> (pattern 18), each page filtered on its projected `assessment_results` | GSI1 |
+| 27| a user's membership of a provider         | GetItem PROVIDER#<cc> / MEMBER#<sub>                        | table |
+| 28| a provider's members                      | Query PK=PROVIDER#<cc>, SK begins_with MEMBER# (consistent) | table |
+| 29| the providers a user is a member of       | Query GSI2PK=MEMBER_OF#<sub> (GSI2SK = <cc>)                | GSI2  |
+| 30| an invitation (its code = <id>.<secret>)  | GetItem INVITATION#<id> / INVITATION                        | table |
+| 31| a provider's applications, newest first   | Query PK=PROVIDER#<cc>, SK begins_with APP# (a summary copy written in every application transaction) | table |
 
 Due kinds (present only while there is something to do, removed in the transaction that does it):
 `DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until),
@@ -59,9 +64,12 @@ Items:
 | settings version       | SETTINGS#<name>  | VERSION#<6 digits>    |                               |                             |
 | certificate            | CERT#<number>    | CERTIFICATE           |                               | (Due: DUE#CERT_EXPIRY)      |
 | assessment             | PROVIDER#<cc>    | ASSESSMENT#<period>   |                               |                             |
-| rectification order    | RECT#<id>        | RECTIFICATION         |                               | RECTS#<owner> / <opened>#<id> (Due: DUE#RECT_DEADLINE) |
+| rectification order    | RECT#<id>        | RECTIFICATION         |                               | RECTS#<cc> / <opened>#<id> (Due: DUE#RECT_DEADLINE) |
 | qualification          | PROVIDER#<cc>    | QUAL#<number>         |                               | (Due: DUE#QUAL_REMIND, then DUE#QUAL_EXPIRY) |
 | provider (certified)   | PROVIDER#<cc>    | PROFILE               | CERTIFIED#<shard> / <cc>      |                             |
+| member (admin, member) | PROVIDER#<cc>    | MEMBER#<sub>          |                               | MEMBER_OF#<sub> / <cc>      |
+| invitation             | INVITATION#<id>  | INVITATION            |                               |                             |
+| application summary    | PROVIDER#<cc>    | APP#<submitted>#<id>  |                               |                             |
 | re-grading run         | REGRADING#<run>  | #RUN                  |                               |                             |
 | run counter (per shard)| REGRADING#<run>  | #SHARD#<nn>           |                               |                             |
 | run result per provider| REGRADING#<run>  | ITEM#<cc>             |                               |                             |
@@ -191,7 +199,7 @@ def rectification_key(rectification_id: str) -> dict[str, str]:
 
 def rectification_indexes(order: dict[str, Any]) -> dict[str, str]:
     indexes = {
-        "GSI2PK": f"RECTS#{order.get('owner_sub')}",
+        "GSI2PK": f"RECTS#{order['credit_code']}",
         "GSI2SK": f"{order['opened_at']}#{order['rectification_id']}",
     }
     if order.get("status") in ("open", "rejected"):
@@ -199,9 +207,58 @@ def rectification_indexes(order: dict[str, Any]) -> dict[str, str]:
     return indexes
 
 
-def rectifications_by_owner(owner_sub: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
+def rectifications_of_provider(credit_code: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
     """Pattern 22."""
-    return _query_index("GSI2", "GSI2PK", f"RECTS#{owner_sub}", limit, token)
+    return _query_index("GSI2", "GSI2PK", f"RECTS#{credit_code}", limit, token)
+
+
+def member_key(credit_code: str, sub: str) -> dict[str, str]:
+    return {"PK": f"PROVIDER#{credit_code}", "SK": f"MEMBER#{sub}"}
+
+
+def member_indexes(member: dict[str, Any]) -> dict[str, str]:
+    return {"GSI2PK": f"MEMBER_OF#{member['sub']}", "GSI2SK": member["credit_code"]}
+
+
+def members_of(credit_code: str) -> list[dict[str, Any]]:
+    """Pattern 28, consistent: a change that must keep an admin decides on what was last committed."""
+    items = _query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :m)",
+        ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{credit_code}"}, ":m": {"S": "MEMBER#"}},
+        ConsistentRead=True,
+    )
+    return [_versioned(_strip(i)) for i in items]
+
+
+def memberships_of(sub: str) -> list[dict[str, Any]]:
+    """Pattern 29 (an index: eventually consistent; authorization reads pattern 27 instead)."""
+    items = _query_all(
+        IndexName="GSI2",
+        KeyConditionExpression="GSI2PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"MEMBER_OF#{sub}"}},
+    )
+    return [_strip(i) for i in items]
+
+
+def invitation_key(invitation_id: str) -> dict[str, str]:
+    return {"PK": f"INVITATION#{invitation_id}", "SK": "INVITATION"}
+
+
+def application_summary_key(credit_code: str, submitted_at: str, application_id: str) -> dict[str, str]:
+    return {"PK": f"PROVIDER#{credit_code}", "SK": f"APP#{submitted_at}#{application_id}"}
+
+
+SUMMARY_FIELDS = ("application_id", "credit_code", "status", "submitted_at", "updated_at", "owner_sub")
+
+
+def applications_of_provider(credit_code: str) -> list[dict[str, Any]]:
+    """Pattern 31, newest first."""
+    items = _query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :a)",
+        ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{credit_code}"}, ":a": {"S": "APP#"}},
+        ScanIndexForward=False,
+    )
+    return [_strip(i) for i in items]
 
 
 def qualification_key(credit_code: str, number: str) -> dict[str, str]:
@@ -585,7 +642,7 @@ class Change:
     def item_names(self) -> list[str]:
         names = ["provider", "audit"]
         if self.application is not None:
-            names.append("application")
+            names += ["application", "application_summary"]
         if self.slot:
             names.append("slot")
         names.extend(next(iter(item.values())).get("_name", "extra") for item in self.extra)
@@ -662,6 +719,14 @@ def commit(change: Change) -> None:
             put["ExpressionAttributeValues"] = {":v": {"N": str(change.expected_version)}}
         items.append({"Put": put})
         app["version"] = new_version
+        summary = {k: app.get(k) for k in SUMMARY_FIELDS} | {
+            "provider_name": (app.get("provider") or {}).get("name"),
+            "category": (app.get("provider") or {}).get("category"),
+        }
+        key = application_summary_key(cc, app["submitted_at"], app["application_id"])
+        items.append(
+            {"Put": {"TableName": table_name(), "Item": _ser({**key, "type": "application_summary", **summary})}}
+        )
     if change.slot == "acquire":
         assert change.application is not None
         items.append(

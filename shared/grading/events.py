@@ -211,6 +211,25 @@ def _regrading_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[D
     return []
 
 
+def _invitation_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    """A new invitation: the notifier reads it (email, code) from the table by its id; the event carries neither."""
+    if old is not None or new.get("status") != "pending":
+        return []
+    return [
+        DomainEvent(
+            "MemberInvited",
+            {
+                "invitation_id": new["invitation_id"],
+                "credit_code": new["credit_code"],
+                "role": new.get("role"),
+                "invited_by": new.get("invited_by"),
+                "expires_at": new.get("expires_at"),
+                "event_id": f"invitation:{new['invitation_id']}:invited",
+            },
+        )
+    ]
+
+
 def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[DomainEvent]:
     """The domain events that one item change means (an empty list for most changes)."""
     if new is None:
@@ -230,4 +249,6 @@ def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[D
         return _qualification_events(old, new)
     if kind == "regrading_run":
         return _regrading_events(old, new)
+    if kind == "invitation":
+        return _invitation_events(old, new)
     return []

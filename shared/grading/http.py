@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from grading import clock
+from grading.access import admission
 from grading.errors import DomainError
 from grading.identity import Caller, caller_from_event
 from grading.observability import logger
@@ -159,6 +160,9 @@ def make_handler(app: APIGatewayRestResolver) -> Any:
     @tracer.capture_lambda_handler
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        denied = admission(app, event)  # the caller's groups first: authorization before validation
+        if denied is not None:
+            return _proxy_error(denied.status, denied.code, denied.message, denied.details)
         refused = unreadable_body(event)
         if refused is not None:
             return refused

@@ -23,6 +23,7 @@ STAFF = frozenset({Role.REVIEWER, Role.ADMIN})
 class Caller:
     sub: str
     roles: frozenset[Role]
+    email: str | None = None  # the token's email claim, when it has one (recorded on a membership)
 
     def has(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
@@ -51,4 +52,5 @@ def caller_from_event(event: dict[str, Any]) -> Caller:
     if not sub:
         raise Unauthorized("a valid bearer token is required")
     roles = frozenset(Role(g) for g in _groups(claims.get("cognito:groups")) if g in Role._value2member_map_)
-    return Caller(sub=str(sub), roles=roles)
+    email = claims.get("email")
+    return Caller(sub=str(sub), roles=roles, email=str(email)[:254] if email else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, deadlines, periods, policy_store
+from grading import dal, deadlines, members, periods, policy_store
 from grading.assessment import (
     assess,
     period_problem,
@@ -109,7 +109,6 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
                 "rectification_id": rectification_id,
                 "credit_code": cc,
                 "provider_name": provider.get("name"),
-                "owner_sub": provider.get("owner_sub"),
                 "period": body.period,
                 "deadline": deadlines.rectification_deadline(today, stored).isoformat(),
                 "status": "open",
@@ -228,7 +227,7 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
 
 def provider_view(caller: Caller, credit_code: str) -> ProviderView:
     provider = dal.get_provider(credit_code)
-    if provider is None or not (caller.is_staff or provider.get("owner_sub") == caller.sub):
+    if provider is None or not (caller.is_staff or members.speaks_for(caller, credit_code, provider)):
         raise NotFound(f"provider {credit_code} not found")
     certificate = provider.get("certificate")
     assessments = [
@@ -262,7 +261,7 @@ def _rect_view(order: dict[str, Any]) -> RectificationView:
 
 def get_rectification(caller: Caller, rectification_id: str) -> RectificationView:
     order = dal.get_item(dal.rectification_key(rectification_id))
-    if order is None or not (caller.is_staff or order.get("owner_sub") == caller.sub):
+    if order is None or not (caller.is_staff or members.speaks_for(caller, order["credit_code"])):
         raise NotFound(f"rectification {rectification_id} not found")
     return _rect_view(order)
 
@@ -272,10 +271,13 @@ def _change_rectification(
 ) -> RectificationView:
     for _ in range(_ATTEMPTS):
         order = dal.get_item(dal.rectification_key(rectification_id))
-        if order is None or (owner and order.get("owner_sub") != caller.sub):
+        provider = dal.get_provider(order["credit_code"]) if order is not None else None
+        if (
+            order is None
+            or provider is None
+            or (owner and not members.speaks_for(caller, order["credit_code"], provider))
+        ):
             raise NotFound(f"rectification {rectification_id} not found")
-        provider = dal.get_provider(order["credit_code"])
-        assert provider is not None
         at = iso(now)
         updated = apply(dict(order), at)
         version = updated.pop("version")
@@ -481,8 +483,9 @@ def check_eligibility(caller: Caller, credit_code: str, category: str | None, no
 
 def my_rectifications(caller: Caller, limit: int, token: str | None) -> Page[RectificationView]:
     caller.require(Role.PROVIDER)
-    items, next_token = dal.rectifications_by_owner(caller.sub, limit, token)
-    return Page[RectificationView](items=[_rect_view(i) for i in items], next_token=next_token)
+    orders = members.rectifications_spoken_for(caller)
+    page, next_token = members.page_of(orders, lambda o: (o["opened_at"], o["rectification_id"]), limit, token)
+    return Page[RectificationView](items=[_rect_view(i) for i in page], next_token=next_token)
 
 
 # --- qualifications (资质): reminders, expiry, replacement -------------------------------------------------
@@ -563,7 +566,7 @@ def submit_qualification(caller: Caller, credit_code: str, body: QualificationIn
     """The provider declares a new (renewed) qualification; it counts once a reviewer accepts it."""
     caller.require(Role.PROVIDER)
     provider = dal.get_provider(credit_code)
-    if provider is None or provider.get("owner_sub") != caller.sub:
+    if provider is None or not members.speaks_for(caller, credit_code, provider):
         raise NotFound(f"provider {credit_code} not found")
     if body.valid_until <= local_date(now):
         raise InvalidInput.field("valid_until", "must be in the future")

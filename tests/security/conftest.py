@@ -39,6 +39,10 @@ UNSUPPORTED_MEDIA_TYPE_BUG = False
 NON_UTF8_BODY_BUG = False
 
 OFF_PANEL_EXPERT = "expert-offpanel"  # registered, in another category: never drawn for it_services
+# Once the initial review has passed, PROVIDER is the provider's admin; MEMBER joined by invitation; FORMER_MEMBER
+# joined and was removed again.
+MEMBER = ("provider-3", "providers")
+FORMER_MEMBER = ("provider-4", "providers")
 LATER = datetime.now(UTC) + timedelta(days=20)  # after every notice window opened today, days off included
 CRITERIA = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
 
@@ -71,6 +75,9 @@ class World:
     credit_code: str = CREDIT_CODE
     expert_on: str = "expert-it_services-00"
     expert_off: str = OFF_PANEL_EXPERT
+    member_sub: str = MEMBER[0]
+    former_sub: str = FORMER_MEMBER[0]
+    invitation: str = "NOSUCHINVITATION.00"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -210,6 +217,26 @@ def _documents(api: Api, world: World) -> None:
 def _evaluating(api: Api, world: World) -> None:
     experts(api)
     world.application_id = evaluating_application(api)
+    for who in (MEMBER, FORMER_MEMBER):
+        accept_invitation(api, invitation(api), who)
+    removed = api.call("DELETE", f"/v1/providers/{CREDIT_CODE}/members/{FORMER_MEMBER[0]}", who=PROVIDER)
+    assert removed.status == 200, removed.body
+
+
+def invitation(api: Api, role: str = "member") -> str:
+    body = {"email": "colleague@example.cn", "role": role}
+    invited = api.call("POST", f"/v1/providers/{CREDIT_CODE}/invitations", body, who=PROVIDER)
+    assert invited.status == 201, invited.body
+    return str(invited.body["code"])
+
+
+def accept_invitation(api: Api, code: str, who: tuple[str, str]) -> None:
+    accepted = api.call("POST", f"/v1/invitations/{code}/accept", who=who)
+    assert accepted.status == 200, accepted.body
+
+
+def _invited(api: Api, world: World) -> None:
+    world.invitation = invitation(api)
 
 
 def _panel(api: Api, world: World) -> None:
@@ -275,7 +302,8 @@ STATES: dict[str, tuple[str | None, Any]] = {
     "submitted": ("empty", _submit),
     "returned": ("submitted", _return),
     "documents": ("submitted", _documents),  # both required documents uploaded: a review can pass
-    "evaluating": ("empty", _evaluating),  # experts registered, initial review passed
+    "evaluating": ("empty", _evaluating),  # experts registered, initial review passed (claimed), members joined
+    "invited": ("evaluating", _invited),  # a pending invitation by the provider's admin
     "panel": ("evaluating", _panel),
     "scored": ("panel", _scored),  # every panel member has scored
     "decided": ("scored", _decided),  # graded, notice record written, not yet rendered

@@ -22,13 +22,55 @@ import pytest
 from local.template import Stack
 from tests.conftest import ROOT
 from tests.integration.conftest import ADMIN, CREDIT_CODE, OTHER_PROVIDER, PROVIDER, REVIEWER, Api, application_body
-from tests.security.conftest import World, call, error_shape_problem, fresh, indicators, scorecard, snapshot
+from tests.security.conftest import (
+    FORMER_MEMBER,
+    MEMBER,
+    World,
+    call,
+    error_shape_problem,
+    fresh,
+    indicators,
+    scorecard,
+    snapshot,
+)
 
-ROLES = ("none", "owner", "other_provider", "expert_on_panel", "expert_off_panel", "reviewer", "admin")
+# A row's `expected` gives the seven columns of ROLES7; the provider organisation's roles (issue 15) follow from
+# them unless the row says otherwise (`members`): once the provider is claimed, a member is answered as the owner
+# (its admin); before that, and always for a former member, as a stranger (the other provider).
+ROLES7 = ("none", "owner", "other_provider", "expert_on_panel", "expert_off_panel", "reviewer", "admin")
+ROLES = (
+    "none",
+    "owner",
+    "member",
+    "former_member",
+    "other_provider",
+    "expert_on_panel",
+    "expert_off_panel",
+    "reviewer",
+    "admin",
+)
+CLAIMED_WORLDS = frozenset(
+    {
+        "evaluating",
+        "invited",
+        "panel",
+        "scored",
+        "decided",
+        "in_notice",
+        "objection",
+        "certified",
+        "qualification",
+        "regrading",
+        "rectification",
+        "reported",
+    }
+)
 ROLE_TITLES = (
     "no token",
-    "provider (owner)",
-    "other provider",
+    "provider admin (the applicant)",
+    "provider member",
+    "former member",
+    "stranger (other provider)",
     "expert on panel",
     "expert off panel",
     "reviewer",
@@ -40,6 +82,8 @@ def who(role: str, world: World) -> tuple[str, str] | None:
     return {
         "none": None,
         "owner": PROVIDER,
+        "member": MEMBER,
+        "former_member": FORMER_MEMBER,
         "other_provider": OTHER_PROVIDER,
         "expert_on_panel": (world.expert_on, "experts"),
         "expert_off_panel": (world.expert_off, "experts"),
@@ -63,12 +107,21 @@ class Row:
     query: dict[str, str] = field(default_factory=dict)
     fresh_after_success: bool | None = None  # default: every write that succeeds changes the world
     bugs: dict[str, str] = field(default_factory=dict)  # role -> "BUG: ..." (strict xfail cells)
+    members: str | None = None  # "<member> <former member>" when they do not follow from `expected`
 
     @property
     def statuses(self) -> dict[str, int]:
         codes = [int(c) for c in self.expected.split()]
-        assert len(codes) == len(ROLES), self.event
-        return dict(zip(ROLES, codes, strict=True))
+        assert len(codes) == len(ROLES7), self.event
+        seven = dict(zip(ROLES7, codes, strict=True))
+        if self.members:
+            member, former = (int(c) for c in self.members.split())
+        else:
+            member = seven["owner"] if self.world in CLAIMED_WORLDS else seven["other_provider"]
+            former = seven["other_provider"]
+        return {
+            role: seven[role] if role in seven else {"member": member, "former_member": former}[role] for role in ROLES
+        }
 
     @property
     def writes(self) -> bool:
@@ -117,6 +170,8 @@ ROWS: list[Row] = [
         "that expert, admins"),
     Row("UpdateExpert", "PATCH", "/v1/experts/{expert_on}",             "401 403 403 403 403 403 200", "panel",
         "admins", body=lambda w: {"name": "改名专家"}),
+    Row("DeclareConflict", "POST", "/v1/experts/{expert_off}/conflicts", "401 403 403 403 201 403 403", "panel",
+        "that expert", body=lambda w: {"credit_code": "91350100M000101Y43", "reason": "曾在该公司任职（回避）"}),
     Row("CreateScheme", "POST", "/v1/schemes",                          "401 403 403 403 403 403 201", "empty",
         "admins", body=_scheme),
     Row("GetCurrentScheme", "GET", "/v1/schemes/current",               "401 200 200 200 200 200 200", "empty",
@@ -146,7 +201,7 @@ ROWS: list[Row] = [
         "any signed-in user, while the window is open", fresh_after_success=False,  # each files their own
         body=lambda w: {"application_id": w.application_id, "reason": "该公司服务案例与事实不符"}),
     Row("GetObjection", "GET", "/v1/objections/{objection_id}",         "401 404 200 404 404 200 200", "objection",
-        "who filed it (here the other provider), reviewers, admins"),
+        "who filed it (here the other provider), reviewers, admins", members="404 404"),
     Row("ResolveObjection", "POST", "/v1/objections/{objection_id}/resolution",
                                                                         "401 403 403 403 403 200 403", "objection",
         "reviewers", body=lambda w: {"decision": "dismissed", "note": "经核查，异议不成立"}),
@@ -182,7 +237,24 @@ ROWS: list[Row] = [
                                                                         "401 403 403 403 403 200 403", "qualification",
         "reviewers", body=lambda w: {"decision": "accepted"}),
     Row("MyRectifications", "GET", "/v1/me/rectifications",             "401 200 200 403 403 403 403", "rectification",
-        "providers (their own)"),
+        "providers (their providers')"),
+    # --- who speaks for a provider: members, invitations, staff appointments (ProvidersFunction)
+    Row("ListMembers", "GET", "/v1/providers/{credit_code}/members",    "401 200 404 403 403 200 200", "evaluating",
+        "its members, reviewers, admins", members="200 404"),
+    Row("InviteMember", "POST", "/v1/providers/{credit_code}/invitations",
+                                                                        "401 201 404 403 403 403 403", "evaluating",
+        "that provider's admins", members="403 404", body=lambda w: {"email": "new@example.cn", "role": "member"}),
+    Row("AcceptInvitation", "POST", "/v1/invitations/{invitation}/accept",
+                                                                        "401 409 200 403 403 403 403", "invited",
+        "a signed-in providers user who is not a member yet (a code works once)", members="409 200"),
+    Row("RemoveMember", "DELETE", "/v1/providers/{credit_code}/members/{member_sub}",
+                                                                        "401 200 404 403 403 200 200", "evaluating",
+        "that provider's admins; reviewers and admins with a reason", members="403 404",
+        query={"reason": "已离职"}),
+    Row("AppointMember", "PUT", "/v1/providers/{credit_code}/members/{member_sub}",
+                                                                        "401 403 403 403 403 200 200", "evaluating",
+        "reviewers, admins (settling a dispute, with a reason)", members="403 403",
+        body=lambda w: {"role": "admin", "reason": "经核实营业执照，指定为管理员"}),
     Row("MissingAssessments", "GET", "/v1/assessments/missing",         "401 403 403 403 403 200 200", "certified",
         "admins, reviewers", query={"period": "2026-Q1"}),
     Row("GetSettings", "GET", "/v1/settings/assessment",                "401 403 403 403 403 200 200", "empty",

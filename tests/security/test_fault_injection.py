@@ -238,6 +238,16 @@ def _post(path: str, body: Any, who: tuple[str, str]) -> Callable[[Api, World], 
     return send
 
 
+OTHER = ("provider-2", "providers")
+
+
+def _member(method: str, body: Any, who: tuple[str, str]) -> Callable[[Api, World], Answer]:
+    def send(api: Api, world: World) -> Answer:
+        return call(api, method, f"/v1/providers/{world.credit_code}/members/{world.member_sub}", body, who=who)
+
+    return send
+
+
 def _sweep(api: Api, world: World) -> Answer:
     """The daily sweep closing the notice window and certifying: its answer is its report."""
     from grading import sweep
@@ -438,6 +448,28 @@ PATHS = [
         resumable=True,
     ),
     WritePath("publish-events", "submitted", _publish_submitted, 200, services="events", http=False),
+    # who speaks for a provider (issue 15)
+    WritePath(
+        "invite-member",
+        "evaluating",
+        _post("/v1/providers/{credit_code}/invitations", {"email": "li@example.cn", "role": "member"}, PROVIDER),
+        201,
+    ),
+    WritePath("accept-invitation", "invited", _post("/v1/invitations/{invitation}/accept", None, OTHER), 200),
+    WritePath("remove-member", "evaluating", _member("DELETE", None, PROVIDER), 200),
+    WritePath("appoint-member", "evaluating", _member("PUT", {"role": "admin", "reason": "核实"}, ADMIN), 200),
+    WritePath(
+        "declare-conflict",
+        "panel",
+        lambda api, w: call(
+            api,
+            "POST",
+            f"/v1/experts/{w.expert_off}/conflicts",
+            {"credit_code": CREDIT_CODE, "reason": "回避"},
+            who=(w.expert_off, "experts"),
+        ),
+        201,
+    ),
 ]
 
 

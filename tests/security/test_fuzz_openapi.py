@@ -75,6 +75,8 @@ def real_ids(world: World, path: str) -> dict[str, str]:
         "expert_id": world.expert_on,
         "run_id": world.run_id,
         "version": "v1",
+        "sub": world.member_sub,
+        "code": world.invitation,
     }
 
 

@@ -1,6 +1,6 @@
 """One Powertools Router per resource; each API function includes the routers it serves."""
 
-from grading.routes import applications, evaluation, notices, providers, regradings, settings
+from grading.routes import applications, evaluation, members, notices, providers, regradings, settings
 
 ALL_ROUTERS = [
     applications.router,
@@ -9,4 +9,5 @@ ALL_ROUTERS = [
     providers.router,
     regradings.router,
     settings.router,
+    members.router,
 ]

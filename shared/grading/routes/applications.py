@@ -10,7 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.metrics import MetricUnit
 
 from grading import applications
+from grading.access import needs, signed_in
 from grading.http import caller, request_time
+from grading.identity import Role
 from grading.lifecycle import Status
 from grading.models import (
     ApplicationCreated,
@@ -52,6 +54,7 @@ def _created(model: Any) -> Response:
         **_ERRORS,
     },
 )
+@needs(Role.PROVIDER)
 def submit(
     body: Annotated[ApplicationIn, Body()],
     idempotency_key: Annotated[
@@ -67,6 +70,7 @@ def submit(
 @router.get(
     "/v1/applications", summary="Applications in a status (reviewers)", tags=["applications"], responses=_ERRORS
 )
+@needs(Role.REVIEWER, Role.ADMIN)
 def list_applications(
     status: Annotated[Status, Query()], limit: Limit = 20, next_token: NextToken = None
 ) -> ApplicationPage:
@@ -79,6 +83,7 @@ def list_applications(
     tags=["applications"],
     responses=_ERRORS,
 )
+@needs(Role.PROVIDER)
 def my_applications(limit: Limit = 20, next_token: NextToken = None) -> ApplicationPage:
     return applications.list_mine(caller(router), limit, next_token)
 
@@ -89,6 +94,7 @@ def my_applications(limit: Limit = 20, next_token: NextToken = None) -> Applicat
     tags=["applications"],
     responses=_ERRORS,
 )
+@signed_in
 def get_application(application_id: ApplicationId) -> ApplicationView:
     return applications.view(caller(router), application_id)
 
@@ -102,6 +108,7 @@ def get_application(application_id: ApplicationId) -> ApplicationView:
         **_ERRORS,
     },
 )
+@needs(Role.PROVIDER)
 def request_upload(application_id: ApplicationId, body: Annotated[DocumentRequest, Body()]) -> Response[UploadTicket]:
     return _created(applications.request_upload(caller(router), application_id, body, request_time(router)))
 
@@ -112,6 +119,7 @@ def request_upload(application_id: ApplicationId, body: Annotated[DocumentReques
     tags=["review"],
     responses=_ERRORS,
 )
+@needs(Role.PROVIDER)
 def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()]) -> ApplicationView:
     return applications.resubmit(caller(router), application_id, body, request_time(router))
 
@@ -122,6 +130,7 @@ def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()])
     tags=["review"],
     responses=_ERRORS,
 )
+@needs(Role.REVIEWER)
 def review(application_id: ApplicationId, body: Annotated[ReviewIn, Body()]) -> ApplicationView:
     return applications.review(caller(router), application_id, body, request_time(router))
 
@@ -132,5 +141,6 @@ def review(application_id: ApplicationId, body: Annotated[ReviewIn, Body()]) -> 
     tags=["applications"],
     responses=_ERRORS,
 )
+@needs(Role.PROVIDER)
 def withdraw(application_id: ApplicationId, body: Annotated[WithdrawIn, Body()]) -> ApplicationView:
     return applications.withdraw(caller(router), application_id, body, request_time(router))

@@ -8,8 +8,11 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from grading import evaluation
+from grading import conflicts, evaluation
+from grading.access import needs, signed_in
 from grading.http import caller, request_time
+from grading.identity import Role
+from grading.member_models import ConflictIn
 from grading.models import (
     DecisionView,
     DeclineIn,
@@ -41,11 +44,13 @@ def _created(model: Any) -> Response:
 
 
 @router.post("/v1/experts", summary="Register an expert (admins)", tags=["experts"], responses=_ERRORS)
+@needs(Role.ADMIN)
 def register_expert(body: Annotated[ExpertIn, Body()]) -> Response[ExpertView]:
     return _created(evaluation.register_expert(caller(router), body, request_time(router)))
 
 
 @router.get("/v1/experts/<expert_id>", summary="An expert record", tags=["experts"], responses=_ERRORS)
+@needs(Role.EXPERT, Role.ADMIN)
 def get_expert(expert_id: ExpertIdPath) -> ExpertView:
     return evaluation.get_expert(caller(router), expert_id)
 
@@ -56,22 +61,37 @@ def get_expert(expert_id: ExpertIdPath) -> ExpertView:
     tags=["experts"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def update_expert(expert_id: ExpertIdPath, body: Annotated[ExpertPatch, Body()]) -> ExpertView:
     return evaluation.update_expert(caller(router), expert_id, body, request_time(router))
 
 
+@router.post(
+    "/v1/experts/<expert_id>/conflicts",
+    summary="Declare a conflict (回避): a credit code this expert must not evaluate, with a reason (that expert)",
+    tags=["experts"],
+    responses=_ERRORS,
+)
+@needs(Role.EXPERT)
+def declare_conflict(expert_id: ExpertIdPath, body: Annotated[ConflictIn, Body()]) -> Response[ExpertView]:
+    return _created(conflicts.declare(caller(router), expert_id, body, request_time(router)))
+
+
 @router.post("/v1/schemes", summary="Adopt a new scheme version (admins)", tags=["schemes"], responses=_ERRORS)
+@needs(Role.ADMIN)
 def create_scheme(body: Annotated[SchemeDraft, Body()]) -> Response[Scheme]:
     return _created(evaluation.create_scheme(caller(router), body, request_time(router)))
 
 
 @router.get("/v1/schemes/current", summary="The scheme new applications get", tags=["schemes"], responses=_ERRORS)
+@signed_in
 def current_scheme() -> Scheme:
     caller(router)
     return evaluation.current_scheme()
 
 
 @router.get("/v1/schemes/<version>", summary="One scheme version", tags=["schemes"], responses=_ERRORS)
+@signed_in
 def get_scheme(version: VersionPath) -> Scheme:
     caller(router)
     return evaluation.get_scheme(version)
@@ -83,6 +103,7 @@ def get_scheme(version: VersionPath) -> Scheme:
     tags=["evaluation"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def draw_panel(application_id: ApplicationId) -> Response[PanelView]:
     return _created(evaluation.draw_panel(caller(router), application_id, request_time(router)))
 
@@ -93,6 +114,7 @@ def draw_panel(application_id: ApplicationId) -> Response[PanelView]:
     tags=["evaluation"],
     responses=_ERRORS,
 )
+@needs(Role.EXPERT, Role.REVIEWER, Role.ADMIN)
 def get_panel(application_id: ApplicationId) -> PanelView:
     return evaluation.get_panel(caller(router), application_id)
 
@@ -103,6 +125,7 @@ def get_panel(application_id: ApplicationId) -> PanelView:
     tags=["evaluation"],
     responses=_ERRORS,
 )
+@needs(Role.EXPERT)
 def decline(application_id: ApplicationId, body: Annotated[DeclineIn, Body()]) -> PanelView:
     return evaluation.decline(caller(router), application_id, body.reason, request_time(router))
 
@@ -113,6 +136,7 @@ def decline(application_id: ApplicationId, body: Annotated[DeclineIn, Body()]) -
     tags=["evaluation"],
     responses=_ERRORS,
 )
+@needs(Role.EXPERT)
 def put_scorecard(
     application_id: ApplicationId, expert_id: ExpertIdPath, body: Annotated[ScorecardIn, Body()]
 ) -> ScorecardView:
@@ -125,5 +149,6 @@ def put_scorecard(
     tags=["evaluation"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def decision(application_id: ApplicationId) -> DecisionView:
     return evaluation.make_decision(caller(router), application_id, request_time(router))

@@ -13,7 +13,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from grading import notices
+from grading.access import needs, public, signed_in
 from grading.http import caller, request_time
+from grading.identity import Role
 from grading.models import CertificateView, NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
 
 router = Router()
@@ -37,6 +39,7 @@ _PAGE_HEADERS = {
 @router.get(
     "/v1/notices", summary="Public notices, newest first (no token needed)", tags=["notices"], responses=_ERRORS
 )
+@public
 def list_notices(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, next_token: Annotated[str | None, Query(max_length=2048)] = None
 ) -> Page[NoticeView]:
@@ -44,6 +47,7 @@ def list_notices(
 
 
 @router.get("/v1/notices/<notice_id>", summary="One public notice as JSON", tags=["notices"], responses=_ERRORS)
+@public
 def get_notice(notice_id: NoticeId) -> NoticeView:
     return notices.get_notice(notice_id)
 
@@ -51,6 +55,7 @@ def get_notice(notice_id: NoticeId) -> NoticeView:
 @router.get(
     "/v1/notices/<notice_id>/html", summary="The notice page for people (HTML)", tags=["notices"], responses=_ERRORS
 )
+@public
 def get_notice_html(notice_id: NoticeId) -> Response[str]:
     return Response(
         status_code=200,
@@ -66,6 +71,7 @@ def get_notice_html(notice_id: NoticeId) -> Response[str]:
     tags=["notices"],
     responses=_ERRORS,
 )
+@signed_in
 def file_objection(notice_id: NoticeId, body: Annotated[ObjectionIn, Body()]) -> Response[ObjectionView]:
     objection = notices.file_objection(caller(router), notice_id, body, request_time(router))
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=objection)
@@ -77,6 +83,7 @@ def file_objection(notice_id: NoticeId, body: Annotated[ObjectionIn, Body()]) ->
     tags=["notices"],
     responses=_ERRORS,
 )
+@needs(Role.REVIEWER, Role.ADMIN)
 def list_objections(
     status: Annotated[Literal["open", "upheld", "dismissed"], Query()] = "open",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -91,6 +98,7 @@ def list_objections(
     tags=["notices"],
     responses=_ERRORS,
 )
+@signed_in
 def get_objection(objection_id: ObjectionId) -> ObjectionView:
     return notices.get_objection(caller(router), objection_id)
 
@@ -101,6 +109,7 @@ def get_objection(objection_id: ObjectionId) -> ObjectionView:
     tags=["notices"],
     responses=_ERRORS,
 )
+@needs(Role.REVIEWER)
 def resolve_objection(objection_id: ObjectionId, body: Annotated[ResolutionIn, Body()]) -> ObjectionView:
     return notices.resolve_objection(caller(router), objection_id, body, request_time(router))
 
@@ -111,6 +120,7 @@ def resolve_objection(objection_id: ObjectionId, body: Annotated[ResolutionIn, B
     tags=["certificates"],
     responses=_ERRORS,
 )
+@public
 def verify_certificate(number: Number) -> CertificateView:
     return notices.get_certificate(number, request_time(router))
 
@@ -121,6 +131,7 @@ def verify_certificate(number: Number) -> CertificateView:
     tags=["certificates"],
     responses=_ERRORS,
 )
+@public
 def certificate_pdf(number: Number) -> Response[str]:
     url = notices.certificate_pdf_url(number)
     return Response(status_code=302, content_type="text/plain", body="", headers={"Location": url})

@@ -9,7 +9,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from grading import missing, providers
+from grading.access import needs, signed_in
 from grading.http import caller, request_time
+from grading.identity import Role
 from grading.models import (
     AssessmentIn,
     AssessmentView,
@@ -44,6 +46,7 @@ _ERRORS: dict[int, Any] = {
     tags=["assessments"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def record_assessment(body: Annotated[AssessmentIn, Body()]) -> Response[AssessmentView]:
     view = providers.record_assessment(caller(router), body, request_time(router))
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
@@ -55,6 +58,7 @@ def record_assessment(body: Annotated[AssessmentIn, Body()]) -> Response[Assessm
     tags=["assessments"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN, Role.REVIEWER)
 def missing_assessments(
     period: Annotated[str, Query(max_length=16, description="an ended period, e.g. 2026-Q3")],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -69,6 +73,7 @@ def missing_assessments(
     tags=["providers"],
     responses=_ERRORS,
 )
+@signed_in
 def get_provider(credit_code: CreditCode) -> ProviderView:
     return providers.provider_view(caller(router), credit_code.upper())
 
@@ -79,6 +84,7 @@ def get_provider(credit_code: CreditCode) -> ProviderView:
     tags=["rectification"],
     responses=_ERRORS,
 )
+@needs(Role.REVIEWER, Role.ADMIN)
 def overdue(
     overdue: Annotated[bool, Query(description="only overdue orders (the one listing offered)")] = True,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -93,6 +99,7 @@ def overdue(
     tags=["rectification"],
     responses=_ERRORS,
 )
+@signed_in
 def get_rectification(rectification_id: RectificationId) -> RectificationView:
     return providers.get_rectification(caller(router), rectification_id)
 
@@ -103,6 +110,7 @@ def get_rectification(rectification_id: RectificationId) -> RectificationView:
     tags=["rectification"],
     responses=_ERRORS,
 )
+@needs(Role.PROVIDER)
 def report(rectification_id: RectificationId, body: Annotated[RectificationReportIn, Body()]) -> RectificationView:
     return providers.report_rectification(caller(router), rectification_id, body, request_time(router))
 
@@ -113,6 +121,7 @@ def report(rectification_id: RectificationId, body: Annotated[RectificationRepor
     tags=["rectification"],
     responses=_ERRORS,
 )
+@needs(Role.REVIEWER)
 def verify(
     rectification_id: RectificationId, body: Annotated[RectificationVerificationIn, Body()]
 ) -> RectificationView:
@@ -125,6 +134,7 @@ def verify(
     tags=["procurement"],
     responses=_ERRORS,
 )
+@signed_in
 def check_eligibility(
     credit_code: CreditCode,
     category: Annotated[str | None, Query(max_length=64, description="the category the work is in")] = None,
@@ -138,6 +148,7 @@ def check_eligibility(
     tags=["providers"],
     responses=_ERRORS,
 )
+@needs(Role.PROVIDER)
 def submit_qualification(
     credit_code: CreditCode, body: Annotated[QualificationIn, Body()]
 ) -> Response[QualificationView]:
@@ -151,6 +162,7 @@ def submit_qualification(
     tags=["providers"],
     responses=_ERRORS,
 )
+@needs(Role.REVIEWER)
 def review_qualification(
     credit_code: CreditCode,
     number: Annotated[str, Path(pattern=r"^[\w.()-]{1,100}$")],
@@ -162,6 +174,7 @@ def review_qualification(
 @router.get(
     "/v1/me/rectifications", summary="The caller's rectification orders", tags=["rectification"], responses=_ERRORS
 )
+@needs(Role.PROVIDER)
 def my_rectifications(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, next_token: Annotated[str | None, Query(max_length=2048)] = None
 ) -> Page[RectificationView]:

@@ -11,7 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from grading import regrading, regrading_resume
+from grading.access import needs
 from grading.http import caller, request_time
+from grading.identity import Role
 from grading.regrading import RegradingConfig
 
 router = Router()
@@ -81,6 +83,7 @@ def _year_not_future(year: int, now: datetime) -> None:
     tags=["regrading"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def start(body: Annotated[RegradingIn, Body()]) -> Response[RunStarted]:
     now = request_time(router)
     _year_not_future(body.year, now)
@@ -93,6 +96,7 @@ def start(body: Annotated[RegradingIn, Body()]) -> Response[RunStarted]:
     tags=["regrading"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def what_if(body: Annotated[WhatIfIn, Body()]) -> Response[RunStarted]:
     now = request_time(router)
     _year_not_future(body.year, now)
@@ -104,6 +108,7 @@ def what_if(body: Annotated[WhatIfIn, Body()]) -> Response[RunStarted]:
 @router.get(
     "/v1/regradings/<run_id>", summary="Progress, then counts and the report", tags=["regrading"], responses=_ERRORS
 )
+@needs(Role.ADMIN)
 def get_run(run_id: RunId) -> RunView:
     return RunView.model_validate(regrading.status(caller(router), run_id))
 
@@ -114,6 +119,7 @@ def get_run(run_id: RunId) -> RunView:
     tags=["regrading"],
     responses={403: _ERRORS[403], 404: _ERRORS[404]},
 )
+@needs(Role.ADMIN)
 def resume(run_id: RunId) -> Response[RunResumed]:
     resumed = RunResumed.model_validate(regrading_resume.resume(caller(router), run_id, request_time(router)))
     status = 202 if resumed.status == "running" else 200

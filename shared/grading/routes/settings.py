@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from grading import policy_store
+from grading.access import needs
 from grading.errors import InvalidInput
 from grading.http import caller, request_time
 from grading.identity import Role
@@ -31,6 +32,7 @@ _ERRORS: dict[int, Any] = {
     tags=["settings"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN, Role.REVIEWER)
 def get_settings(name: Name) -> dict[str, Any]:
     return policy_store.get(caller(router), name)
 
@@ -42,6 +44,7 @@ def get_settings(name: Name) -> dict[str, Any]:
     tags=["settings"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def put_settings(name: Name) -> dict[str, Any]:
     who = caller(router).require(Role.ADMIN)  # authorization before the body is read
     try:

@@ -1,0 +1,60 @@
+"""Conflicts an expert declares itself (回避): a credit code it must not evaluate, with its reason.
+
+The declared code joins the expert's `affiliations`, which the panel draw already leaves out, in the same
+transaction as the pools of its categories, so the next draw honours it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from grading import dal
+from grading.clock import iso
+from grading.errors import Conflict, Forbidden, NotFound
+from grading.evaluation import _pool_items  # the pools follow the expert record in one transaction
+from grading.identity import Caller, Role
+from grading.member_models import ConflictIn
+from grading.models import ExpertView
+
+_ATTEMPTS = 3
+
+
+def declare(caller: Caller, expert_id: str, body: ConflictIn, now: datetime) -> ExpertView:
+    caller.require(Role.EXPERT)
+    if caller.sub != expert_id:
+        raise Forbidden("an expert declares only its own conflicts")
+    for _ in range(_ATTEMPTS):
+        current = dal.get_item(dal.expert_key(expert_id))
+        if current is None:
+            raise NotFound(f"expert {expert_id} not found")
+        at = iso(now)
+        declared = [
+            *current.get("declared_conflicts", []),
+            {"credit_code": body.credit_code, "reason": body.reason, "at": at},
+        ]
+        updated = {
+            **current,
+            "affiliations": sorted({*current.get("affiliations", []), body.credit_code}),
+            "declared_conflicts": declared,
+            "updated_at": at,
+            "history": [
+                *current.get("history", []),
+                {
+                    "at": at,
+                    "actor": caller.sub,
+                    "action": "conflict_declared",
+                    "credit_code": body.credit_code,
+                    "reason": body.reason,
+                },
+            ],
+        }
+        version = updated.pop("version")
+        try:
+            dal.write(
+                dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
+                *_pool_items(updated, current),
+            )
+        except dal.TransactionConflict:
+            continue
+        return ExpertView.model_validate(updated)
+    raise Conflict("the expert record changed while we were writing; retry the request", code="CONCURRENT_CHANGE")

@@ -1,0 +1,403 @@
+"""Who speaks for a provider (DOMAIN.md "Off the happy path"): its members, the claim, invitations, and staff who
+settle disputes.
+
+A credit code is a company; its people are members (`admin` or `member`), one item each beside the provider
+(`PROVIDER#<cc> / MEMBER#<sub>`). Every change of members is one transaction with the provider's next audit entry,
+conditional on the audit sequence read, so two admins removing each other cannot both win and leave none.
+
+`speaks_for` and `speaks_for_application` are THE provider-side checks: every "owner" of API.md is one of them.
+Records written before members existed carry `owner_sub` on the provider: that user is read as its admin, and the
+first change of its members writes that admin as an item (a lazy migration, in the same transaction).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from grading import dal
+from grading.audit import entry_for
+from grading.clock import iso
+from grading.errors import Conflict, Forbidden, InvalidInput, NotFound
+from grading.identity import Caller, Role
+from grading.ids import new_id
+from grading.member_models import (
+    AppointIn,
+    InvitationAccepted,
+    InvitationCreated,
+    InvitationIn,
+    MemberPage,
+    MemberView,
+)
+
+ADMIN, MEMBER = "admin", "member"
+INVITATION_DAYS = 7
+_ATTEMPTS = 3
+
+
+# --- the checks every provider-side use-case calls ----------------------------------------------------------
+
+
+def claimed(provider: dict[str, Any] | None) -> bool:
+    """Claimed: a reviewer passed an application for it (or, before members, someone applied as its owner)."""
+    return bool(provider and (provider.get("claimed_at") or provider.get("owner_sub")))
+
+
+def legacy_admin(provider: dict[str, Any] | None) -> str | None:
+    """The owner of a record written before members existed, not yet moved over to a member item."""
+    return (provider or {}).get("owner_sub") or None
+
+
+def membership(caller: Caller, credit_code: str, provider: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The caller's membership of this provider ({sub, role, ...}), or None. One consistent GetItem (and the
+    provider record, for a legacy owner, when the caller holds no member item)."""
+    if not caller.has(Role.PROVIDER):
+        return None
+    found = dal.get_item(dal.member_key(credit_code, caller.sub))
+    if found is not None:
+        return found
+    provider = provider if provider is not None else dal.get_provider(credit_code)
+    if legacy_admin(provider) == caller.sub:
+        return {"credit_code": credit_code, "sub": caller.sub, "role": ADMIN, "legacy": True}
+    return None
+
+
+def speaks_for(caller: Caller, credit_code: str, provider: dict[str, Any] | None = None) -> bool:
+    """May this caller act for the provider (a member of it, any role)?"""
+    return membership(caller, credit_code, provider) is not None
+
+
+def speaks_for_application(caller: Caller, app: dict[str, Any], provider: dict[str, Any] | None = None) -> bool:
+    """The owner check of an application: a member of its provider, or its submitter while nobody has claimed the
+    provider (API.md: "for an application not yet passed, the user who submitted it")."""
+    if not caller.has(Role.PROVIDER):
+        return False
+    provider = provider if provider is not None else dal.get_provider(app["credit_code"])
+    if speaks_for(caller, app["credit_code"], provider):
+        return True
+    return bool(app.get("owner_sub") == caller.sub and not claimed(provider))
+
+
+def claimed_conflict(credit_code: str) -> Conflict:
+    return Conflict(
+        f"provider {credit_code} is already claimed by its members: ask one of its admins for an invitation, or, "
+        "if you speak for this company and they do not, ask the reviewers to settle it (with the business licence)",
+        code="PROVIDER_CLAIMED",
+        details=[{"field": "provider.credit_code", "message": "claimed by another organisation's members"}],
+    )
+
+
+# --- the claim (called by the initial review's pass) --------------------------------------------------------
+
+
+def member_record(credit_code: str, sub: str, role: str, email: str | None, at: str, by: str, via: str) -> dict:
+    return {
+        "credit_code": credit_code,
+        "sub": sub,
+        "role": role,
+        "email": email,
+        "added_at": at,
+        "added_by": by,
+        "via": via,
+    }
+
+
+def _put_member(member: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
+    return dal.tx_put(
+        dal.member_key(member["credit_code"], member["sub"]),
+        "member",
+        {k: v for k, v in member.items() if k not in ("version", "legacy")},
+        name=f"member:{member['sub']}",
+        new=new,
+        indexes=dal.member_indexes(member),
+    )
+
+
+def claim(provider: dict[str, Any], app: dict[str, Any], at: str, actor: str) -> tuple[dict[str, Any], list[dict]]:
+    """A pass of `app`: the first one claims the provider for its applicant (its first admin) and sets the
+    provider's profile from the checked application. Returns (provider updates, transaction items).
+    A claimed provider's pass needs the applicant to be a member still (409 PROVIDER_CLAIMED)."""
+    profile = {k: (app.get("provider") or {}).get(k) for k in ("name", "category", "region")}
+    cc, applicant = app["credit_code"], app["owner_sub"]
+    if not claimed(provider):
+        admin = member_record(cc, applicant, ADMIN, app.get("owner_email"), at, actor, "claim")
+        return {**profile, "claimed_at": at, "claimed_by": applicant}, [_put_member(admin, new=True)]
+    stored = dal.get_item(dal.member_key(cc, applicant))
+    if stored is None and legacy_admin(provider) != applicant:
+        raise claimed_conflict(cc)
+    return profile, []
+
+
+# --- reads --------------------------------------------------------------------------------------------------
+
+
+def _roster(credit_code: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The provider and its members by sub, the legacy owner included (marked `legacy`)."""
+    provider = dal.get_provider(credit_code)
+    if provider is None:
+        raise NotFound(f"provider {credit_code} not found")
+    members = {m["sub"]: m for m in dal.members_of(credit_code)}
+    legacy = legacy_admin(provider)
+    if legacy and legacy not in members:
+        members[legacy] = {
+            **member_record(credit_code, legacy, ADMIN, None, provider.get("created_at", ""), legacy, "migration"),
+            "legacy": True,
+        }
+    return provider, members
+
+
+def _view(member: dict[str, Any]) -> MemberView:
+    return MemberView(sub=member["sub"], role=member["role"], email=member.get("email"), added_at=member["added_at"])
+
+
+def list_members(caller: Caller, credit_code: str) -> MemberPage:
+    caller.require(Role.PROVIDER, Role.REVIEWER, Role.ADMIN)
+    provider, members = _roster(credit_code)
+    if not (caller.is_staff or membership(caller, credit_code, provider)):
+        raise NotFound(f"provider {credit_code} not found")
+    return MemberPage(items=[_view(m) for _, m in sorted(members.items())])
+
+
+def applications_spoken_for(caller: Caller) -> list[dict[str, Any]]:
+    """Applications (whole, or their summaries) of the caller's providers, and its own submissions for providers it
+    still speaks for (unclaimed, or its legacy ownership). A user belongs to few providers, each with few
+    applications: every one is read, then paged in memory."""
+    codes = {m["credit_code"] for m in dal.memberships_of(caller.sub)}
+    found: dict[str, dict[str, Any]] = {}
+    for cc in sorted(codes):
+        found.update({a["application_id"]: a for a in dal.applications_of_provider(cc)})
+    own: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        items, token = dal.applications_by_owner(caller.sub, 100, token)
+        own += [a for a in items if a["application_id"] not in found and a["credit_code"] not in codes]
+        if not token:
+            break
+    providers = dal.get_many([dal.provider_key(cc) for cc in sorted({a["credit_code"] for a in own})][:100])
+    for app in own:
+        key = dal.provider_key(app["credit_code"])
+        provider = providers.get((key["PK"], key["SK"]))
+        if not claimed(provider) or legacy_admin(provider) == caller.sub:
+            found[app["application_id"]] = app
+    return list(found.values())
+
+
+def encode_cursor(last: tuple[str, str]) -> str:
+    """A page's end in a list merged over the caller's providers: (when, id) of its last item."""
+    return base64.urlsafe_b64encode(json.dumps(list(last)).encode()).decode()
+
+
+def decode_cursor(token: str | None) -> tuple[str, str] | None:
+    if not token:
+        return None
+    try:
+        at, item_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return str(at), str(item_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput.field("next_token", "is not a token from this list") from None
+
+
+def page_of(items: list[Any], key: Any, limit: int, token: str | None) -> tuple[list[Any], str | None]:
+    """Newest first by `key` (a (when, id) pair), after the cursor; the next cursor when more remain."""
+    ordered = sorted(items, key=key, reverse=True)
+    after = decode_cursor(token)
+    if after is not None:
+        ordered = [i for i in ordered if key(i) < after]
+    page = ordered[:limit]
+    return page, encode_cursor(key(page[-1])) if len(ordered) > limit else None
+
+
+def rectifications_spoken_for(caller: Caller) -> list[dict[str, Any]]:
+    """The rectification orders of the caller's providers (and of a legacy owner, indexed by its sub then)."""
+    codes = sorted({m["credit_code"] for m in dal.memberships_of(caller.sub)})
+    found: dict[str, dict[str, Any]] = {}
+    for partition in [*codes, caller.sub]:
+        token: str | None = None
+        while True:
+            items, token = dal.rectifications_of_provider(partition, 100, token)
+            found.update({o["rectification_id"]: o for o in items})
+            if not token:
+                break
+    legacy = {o["credit_code"] for o in found.values() if o["credit_code"] not in codes}
+    allowed = set(codes) | {cc for cc in legacy if speaks_for(caller, cc)}
+    return [o for o in found.values() if o["credit_code"] in allowed]
+
+
+# --- writes -------------------------------------------------------------------------------------------------
+
+
+def _commit(
+    provider: dict[str, Any],
+    members: dict[str, dict[str, Any]],
+    changes: dict[str, dict[str, Any] | None],
+    at: str,
+    actor: str,
+    action: str,
+    data: dict[str, Any],
+    extra: list[dict[str, Any]] | None = None,
+) -> None:
+    """Members changed (`None`: removed), with the legacy owner written as a member item if it is still one, the
+    provider's `owner_sub` dropped, and the audit entry: one transaction."""
+    items: list[dict[str, Any]] = list(extra or [])
+    for sub, member in changes.items():
+        before = members.get(sub)
+        if member is not None:
+            items.append(_put_member(member))
+        elif before is not None and not before.get("legacy"):
+            items.append(dal.tx_delete(dal.member_key(provider["credit_code"], sub), name=f"member:{sub}"))
+    after = dict(provider)
+    legacy = legacy_admin(provider)
+    if legacy:
+        if legacy not in changes:
+            items.append(_put_member({k: v for k, v in members[legacy].items() if k != "legacy"}, new=True))
+        after.pop("owner_sub", None)
+        after.setdefault("claimed_at", at)
+        data = {**data, "migrated_owner": legacy}
+    after["updated_at"] = at
+    entry = entry_for(provider, at=at, actor=actor, action=action, data=data)
+    dal.commit(dal.Change(provider["credit_code"], after, int(provider["audit_seq"]), entry, extra=items))
+
+
+def _admins_after(members: dict[str, dict[str, Any]], changes: dict[str, dict[str, Any] | None]) -> int:
+    merged = {**members, **changes}
+    return sum(1 for m in merged.values() if m is not None and m["role"] == ADMIN)
+
+
+def _require_admin(caller: Caller, credit_code: str, provider: dict[str, Any]) -> None:
+    found = membership(caller, credit_code, provider)
+    if found is None:
+        raise NotFound(f"provider {credit_code} not found")
+    if found["role"] != ADMIN:
+        raise Forbidden("only an admin of this provider may do this")
+
+
+def _busy() -> Conflict:
+    return Conflict("the provider's members changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
+
+
+def invite(caller: Caller, credit_code: str, body: InvitationIn, now: datetime) -> InvitationCreated:
+    caller.require(Role.PROVIDER)
+    for _ in range(_ATTEMPTS):
+        provider, members = _roster(credit_code)
+        _require_admin(caller, credit_code, provider)
+        at = iso(now)
+        invitation_id = new_id()
+        code = f"{invitation_id}.{secrets.token_hex(16)}"
+        expires_at = iso(now + timedelta(days=body.days or INVITATION_DAYS))
+        invitation = {
+            "invitation_id": invitation_id,
+            "credit_code": credit_code,
+            "provider_name": provider.get("name"),
+            "email": body.email,
+            "role": body.role,
+            "code": code,  # kept so the notifier can mail it; it works once and expires
+            "status": "pending",
+            "invited_by": caller.sub,
+            "created_at": at,
+            "expires_at": expires_at,
+        }
+        put = dal.tx_put(dal.invitation_key(invitation_id), "invitation", invitation, name="invitation", new=True)
+        data = {"invitation_id": invitation_id, "role": body.role, "expires_at": expires_at}
+        try:
+            _commit(provider, members, {}, at, caller.sub, "member.invited", data, extra=[put])
+        except dal.TransactionConflict:
+            continue
+        return InvitationCreated(invitation_id=invitation_id, code=code, expires_at=expires_at, role=body.role)
+    raise _busy()
+
+
+def _invitation_for(code: str) -> dict[str, Any]:
+    invitation_id, _, _secret = code.partition(".")
+    found = dal.get_item(dal.invitation_key(invitation_id)) if invitation_id else None
+    if found is None or not hmac.compare_digest(str(found.get("code", "")).encode(), code.encode()):
+        raise NotFound("no such invitation")
+    return found
+
+
+def accept(caller: Caller, code: str, now: datetime) -> InvitationAccepted:
+    caller.require(Role.PROVIDER)
+    for _ in range(_ATTEMPTS):
+        invitation = _invitation_for(code)
+        if invitation["status"] != "pending":
+            raise Conflict("this invitation was already used", code="INVITATION_USED")
+        if iso(now) >= invitation["expires_at"]:
+            raise Conflict(f"this invitation expired at {invitation['expires_at']}", code="INVITATION_EXPIRED")
+        cc = invitation["credit_code"]
+        provider, members = _roster(cc)
+        if caller.sub in members:
+            raise Conflict(f"you are already a member of {cc}", code="ALREADY_MEMBER")
+        at = iso(now)
+        joined = member_record(
+            cc, caller.sub, invitation["role"], invitation.get("email") or caller.email, at, caller.sub, "invitation"
+        ) | {"invitation_id": invitation["invitation_id"], "invited_by": invitation.get("invited_by")}
+        used = {**invitation, "status": "accepted", "accepted_by": caller.sub, "accepted_at": at}
+        version = used.pop("version")
+        put = dal.tx_put(
+            dal.invitation_key(used["invitation_id"]), "invitation", used, name="invitation", expected_version=version
+        )
+        data = {"invitation_id": used["invitation_id"], "sub": caller.sub, "role": joined["role"]}
+        try:
+            _commit(provider, members, {caller.sub: joined}, at, caller.sub, "member.joined", data, extra=[put])
+        except dal.TransactionConflict:
+            continue
+        return InvitationAccepted(credit_code=cc, role=joined["role"])
+    raise _busy()
+
+
+def remove(caller: Caller, credit_code: str, sub: str, reason: str | None, now: datetime) -> MemberPage:
+    """A provider admin removes a member; staff remove anyone, with a reason. Never the last admin."""
+    caller.require(Role.PROVIDER, Role.REVIEWER, Role.ADMIN)
+    staff = caller.is_staff
+    if staff and not reason:
+        raise InvalidInput.field("reason", "staff give a reason for removing a member (it is audited)")
+    for _ in range(_ATTEMPTS):
+        provider, members = _roster(credit_code)
+        if not staff:
+            _require_admin(caller, credit_code, provider)
+        if sub not in members:
+            raise NotFound(f"{sub} is not a member of {credit_code}")
+        changes: dict[str, dict[str, Any] | None] = {sub: None}
+        if members[sub]["role"] == ADMIN and _admins_after(members, changes) == 0:
+            raise _last_admin(credit_code)
+        data = {"sub": sub, "role": members[sub]["role"], "reason": reason, "by_staff": staff}
+        try:
+            _commit(provider, members, changes, iso(now), caller.sub, "member.removed", data)
+        except dal.TransactionConflict:
+            continue
+        remaining = {k: v for k, v in members.items() if k != sub}
+        return MemberPage(items=[_view(m) for _, m in sorted(remaining.items())])
+    raise _busy()
+
+
+def appoint(caller: Caller, credit_code: str, sub: str, body: AppointIn, now: datetime) -> MemberView:
+    """Staff settle a dispute: make `sub` an admin or a member (added if it was not one), with a reason."""
+    caller.require(Role.REVIEWER, Role.ADMIN)
+    for _ in range(_ATTEMPTS):
+        provider, members = _roster(credit_code)
+        at = iso(now)
+        before = members.get(sub)
+        appointed = {**(before or member_record(credit_code, sub, body.role, None, at, caller.sub, "staff"))}
+        appointed = {k: v for k, v in appointed.items() if k not in ("legacy", "version")} | {"role": body.role}
+        changes: dict[str, dict[str, Any] | None] = {sub: appointed}
+        if _admins_after(members, changes) == 0:
+            raise _last_admin(credit_code)
+        data = {"sub": sub, "role": body.role, "previous_role": (before or {}).get("role"), "reason": body.reason}
+        extra = {"claimed_at": provider.get("claimed_at") or at}
+        try:
+            _commit({**provider, **extra}, members, changes, at, caller.sub, "member.appointed", data)
+        except dal.TransactionConflict:
+            continue
+        return _view(appointed)
+    raise _busy()
+
+
+def _last_admin(credit_code: str) -> Conflict:
+    return Conflict(
+        f"this would leave provider {credit_code} without an admin: appoint another admin first",
+        code="LAST_ADMIN",
+    )

@@ -1,0 +1,211 @@
+"""Who speaks for a provider (issue 15): the claim at the first pass, members instead of an owner, invitations,
+removals and staff appointments, the lazy migration of `owner_sub`, and experts' own conflicts (回避)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from grading import dal, members
+from grading.audit import verify_chain
+from grading.errors import Conflict
+from grading.events import events_for
+from grading.identity import Caller, Role
+from tests.integration.conftest import (
+    ADMIN,
+    CREDIT_CODE,
+    OTHER_PROVIDER,
+    PROVIDER,
+    REVIEWER,
+    Api,
+    application_body,
+    evaluating_application,
+    register_experts,
+    submit,
+)
+
+COLLEAGUE = ("provider-3", "providers")
+
+
+def _trail() -> list[dict[str, Any]]:
+    return [json.loads(e.body) for e in dal.audit_entries(CREDIT_CODE)]
+
+
+def _members(api: Api, who: tuple[str, str] = PROVIDER) -> list[tuple[str, str]]:
+    reply = api.call("GET", f"/v1/providers/{CREDIT_CODE}/members", who=who)
+    assert reply.status == 200, reply.body
+    return [(m["sub"], m["role"]) for m in reply.body["items"]]
+
+
+def _invite(api: Api, role: str = "member", who: tuple[str, str] = PROVIDER) -> dict[str, Any]:
+    reply = api.call(
+        "POST", f"/v1/providers/{CREDIT_CODE}/invitations", {"email": "li@example.cn", "role": role}, who=who
+    )
+    assert reply.status == 201, reply.body
+    return dict(reply.body)
+
+
+def _join(api: Api, who: tuple[str, str] = COLLEAGUE, role: str = "member") -> None:
+    reply = api.call("POST", f"/v1/invitations/{_invite(api, role)['code']}/accept", who=who)
+    assert (reply.status, reply.body) == (200, {"credit_code": CREDIT_CODE, "role": role})
+
+
+def _reject(api: Api, app_id: str) -> None:
+    reply = api.call(
+        "POST", f"/v1/applications/{app_id}/review", {"decision": "reject", "reasons": ["资料不实"]}, who=REVIEWER
+    )
+    assert reply.status == 200, reply.body
+
+
+def test_the_first_pass_claims_the_provider_for_its_applicant(api: Api) -> None:
+    app_id = submit(api)
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None and not members.claimed(provider) and "owner_sub" not in provider
+    # Before the pass nobody speaks for the provider record; the applicant sees its application only.
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=PROVIDER).status == 404
+    assert api.call("GET", f"/v1/applications/{app_id}", who=PROVIDER).status == 200
+    _reject(api, app_id)
+    evaluating_application(api)
+    assert _members(api) == [("provider-1", "admin")]
+    member = dal.get_item(dal.member_key(CREDIT_CODE, "provider-1"))
+    assert member is not None and member["email"] == "provider-1@example.local" and member["via"] == "claim"
+    assert _trail()[-1]["action"] == "application.pass" and _trail()[-1]["data"]["claimed_by"] == "provider-1"
+
+
+def test_an_application_changes_nothing_on_an_existing_provider_until_it_passes(api: Api) -> None:
+    _reject(api, submit(api))
+    before = dal.get_provider(CREDIT_CODE)
+    body = application_body()
+    body["provider"] |= {"name": "冒名顶替有限公司", "category": "legal_services", "region": "别处"}
+    app_id = submit(api, body, who=OTHER_PROVIDER)  # unclaimed: another user may apply, and change nothing
+    after = dal.get_provider(CREDIT_CODE)
+    assert before is not None and after is not None
+    unchanged = ("name", "category", "region", "claimed_at", "updated_at", "status")
+    assert {k: after.get(k) for k in unchanged} == {k: before.get(k) for k in unchanged}
+    assert after["audit_seq"] == before["audit_seq"] + 1  # only its audit entry
+    assert api.call("GET", f"/v1/applications/{app_id}", who=PROVIDER).status == 404
+
+
+def test_a_stranger_applying_for_a_claimed_code_gets_409_and_a_member_may_apply(api: Api) -> None:
+    app_id = evaluating_application(api)
+    stranger = api.call("POST", "/v1/applications", application_body(), who=OTHER_PROVIDER)
+    assert stranger.status == 409 and stranger.body["error"]["code"] == "PROVIDER_CLAIMED"
+    assert "ask the reviewers" in stranger.body["error"]["message"]
+    _join(api)
+    colleague = api.call("POST", "/v1/applications", application_body(), who=COLLEAGUE)
+    assert colleague.status == 409 and colleague.body["error"]["code"] == "DUPLICATE_APPLICATION"  # the slot
+    assert api.call("GET", f"/v1/applications/{app_id}", who=COLLEAGUE).status == 200
+    mine = api.call("GET", "/v1/me/applications", who=COLLEAGUE)
+    assert [a["application_id"] for a in mine.body["items"]] == [app_id]
+
+
+def test_invitations_work_once_and_expire(api: Api) -> None:
+    evaluating_application(api)
+    invitation = _invite(api)
+    expires = datetime.fromisoformat(invitation["expires_at"].replace("Z", "+00:00"))
+    assert timedelta(days=6, hours=23) < expires - datetime.now(UTC) <= timedelta(days=7)
+    stored = dal.get_item(dal.invitation_key(invitation["invitation_id"]))
+    assert stored is not None and stored["email"] == "li@example.cn" and stored["code"] == invitation["code"]
+    (event,) = events_for(None, {**stored, "type": "invitation"})
+    assert event.detail_type == "MemberInvited" and "li@example.cn" not in str(event.detail)
+    assert event.detail["credit_code"] == CREDIT_CODE and "code" not in event.detail
+
+    forged = invitation["code"].split(".")[0] + ".00ff"
+    assert api.call("POST", f"/v1/invitations/{forged}/accept", who=COLLEAGUE).status == 404
+    assert api.call("POST", f"/v1/invitations/{invitation['code']}/accept", who=COLLEAGUE).status == 200
+    again = api.call("POST", f"/v1/invitations/{invitation['code']}/accept", who=OTHER_PROVIDER)
+    assert again.status == 409 and again.body["error"]["code"] == "INVITATION_USED"
+    late = _invite(api)
+    caller = Caller("provider-9", frozenset({Role.PROVIDER}))
+    with pytest.raises(Conflict) as expired:
+        members.accept(caller, late["code"], datetime.fromisoformat(late["expires_at"].replace("Z", "+00:00")))
+    assert expired.value.code == "INVITATION_EXPIRED"
+    assert _members(api) == [("provider-1", "admin"), ("provider-3", "member")]
+
+
+def test_only_admins_invite_and_remove_and_never_the_last_admin(api: Api) -> None:
+    evaluating_application(api)
+    _join(api)
+    member_invites = api.call("POST", f"/v1/providers/{CREDIT_CODE}/invitations", {"email": "a@b.cn"}, who=COLLEAGUE)
+    assert member_invites.status == 403
+    stranger = api.call("POST", f"/v1/providers/{CREDIT_CODE}/invitations", {"email": "a@b.cn"}, who=OTHER_PROVIDER)
+    assert stranger.status == 404
+    last = api.call("DELETE", f"/v1/providers/{CREDIT_CODE}/members/provider-1", who=PROVIDER)
+    assert last.status == 409 and last.body["error"]["code"] == "LAST_ADMIN"
+    assert api.call("DELETE", f"/v1/providers/{CREDIT_CODE}/members/provider-1", who=COLLEAGUE).status == 403
+    gone = api.call("DELETE", f"/v1/providers/{CREDIT_CODE}/members/provider-3", who=PROVIDER)
+    assert gone.status == 200 and [m["sub"] for m in gone.body["items"]] == ["provider-1"]
+    # A former member is a stranger again: 404 on the provider, its members and its records.
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=COLLEAGUE).status == 404
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}/members", who=COLLEAGUE).status == 404
+    assert api.call("GET", "/v1/me/applications", who=COLLEAGUE).body["items"] == []
+    assert verify_chain(dal.audit_entries(CREDIT_CODE)) == []
+
+
+def test_staff_settle_a_dispute_with_a_reason_and_it_is_audited(api: Api) -> None:
+    evaluating_application(api)
+    no_reason = api.call("DELETE", f"/v1/providers/{CREDIT_CODE}/members/provider-1", who=REVIEWER)
+    assert no_reason.status == 422 and no_reason.body["error"]["details"][0]["field"] == "reason"
+    body = {"role": "admin", "reason": "经核实营业执照，该公司法定代表人指定"}
+    appointed = api.call("PUT", f"/v1/providers/{CREDIT_CODE}/members/provider-2", body, who=ADMIN)
+    assert appointed.status == 200 and appointed.body["role"] == "admin"
+    removed = api.call(
+        "DELETE", f"/v1/providers/{CREDIT_CODE}/members/provider-1", who=REVIEWER, query={"reason": "冒用营业执照"}
+    )
+    assert removed.status == 200, removed.body
+    assert _members(api, OTHER_PROVIDER) == [("provider-2", "admin")]
+    demote = api.call("PUT", f"/v1/providers/{CREDIT_CODE}/members/provider-2", {**body, "role": "member"}, who=ADMIN)
+    assert demote.status == 409 and demote.body["error"]["code"] == "LAST_ADMIN"
+    trail = _trail()[-2:]
+    assert [(e["action"], e["actor"], e["data"]["reason"]) for e in trail] == [
+        ("member.appointed", "admin-1", body["reason"]),
+        ("member.removed", "reviewer-1", "冒用营业执照"),
+    ]
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=PROVIDER).status == 404
+
+
+def _legacy_provider(api: Api) -> None:
+    """A provider as the code before members wrote it: `owner_sub` on the record, no member items."""
+    evaluating_application(api)
+    for member in dal.members_of(CREDIT_CODE):
+        dal.client().delete_item(TableName=dal.table_name(), Key=dal._ser(dal.member_key(CREDIT_CODE, member["sub"])))
+    dal.client().update_item(
+        TableName=dal.table_name(),
+        Key=dal._ser(dal.provider_key(CREDIT_CODE)),
+        UpdateExpression="SET owner_sub = :o REMOVE claimed_at, claimed_by",
+        ExpressionAttributeValues={":o": {"S": "provider-1"}},
+    )
+
+
+def test_todays_owner_becomes_the_first_admin_lazily(api: Api) -> None:
+    _legacy_provider(api)
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=PROVIDER).status == 200
+    assert _members(api) == [("provider-1", "admin")]
+    stranger = api.call("POST", "/v1/applications", application_body(), who=OTHER_PROVIDER)
+    assert stranger.status == 409 and stranger.body["error"]["code"] == "PROVIDER_CLAIMED"
+    _join(api)  # the first change of members writes the owner as a member item, in the same transaction
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None and "owner_sub" not in provider and provider["claimed_at"]
+    stored = {m["sub"]: m["role"] for m in dal.members_of(CREDIT_CODE)}
+    assert stored == {"provider-1": "admin", "provider-3": "member"}
+    invited = [e for e in _trail() if e["action"] == "member.invited"]
+    assert invited[0]["data"]["migrated_owner"] == "provider-1"
+    assert verify_chain(dal.audit_entries(CREDIT_CODE)) == []
+
+
+def test_an_expert_declares_its_own_conflict_and_the_draw_honours_it(api: Api) -> None:
+    experts = register_experts(api, 4)
+    app_id = evaluating_application(api)
+    body = {"credit_code": CREDIT_CODE, "reason": "近三年曾在该公司任职"}
+    other = api.call("POST", f"/v1/experts/{experts[1]}/conflicts", body, who=(experts[0], "experts"))
+    assert other.status == 403
+    declared = api.call("POST", f"/v1/experts/{experts[0]}/conflicts", body, who=(experts[0], "experts"))
+    assert declared.status == 201 and CREDIT_CODE in declared.body["affiliations"]
+    stored = dal.get_item(dal.expert_key(experts[0]))
+    assert stored is not None and stored["declared_conflicts"][0]["reason"] == body["reason"]
+    drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
+    assert drawn.status == 201, drawn.body
+    assert experts[0] not in drawn.body["candidates"] and sorted(drawn.body["panel"]) == sorted(experts[1:])
