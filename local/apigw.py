@@ -28,8 +28,11 @@ def api_event(
     stage: str = "prod",
     is_base64: bool = False,
     source_ip: str = "127.0.0.1",
+    base_path: str | None = None,
 ) -> dict[str, Any]:
-    """A REST API Lambda proxy event. Empty maps are null, as API Gateway sends them."""
+    """A REST API Lambda proxy event. Empty maps are null, as API Gateway sends them. `requestContext.path` is the
+    path the client asked for: with the stage in front on an execute-api host, without it where there is no
+    stage prefix (`base_path=""`: a custom domain, or the local runner)."""
     method, resource = method.upper(), resource or path
     multi_query = {k: v if isinstance(v, list) else [v] for k, v in (query or {}).items()}
     now = datetime.now(UTC)
@@ -51,7 +54,7 @@ def api_event(
             "cognitoIdentityId": None,
             "cognitoIdentityPoolId": None,
         },
-        "path": f"/{stage}{path}",
+        "path": f"{f'/{stage}' if base_path is None else base_path}{path}",
         "resourcePath": resource,
         "httpMethod": method,
         "apiId": "local",

@@ -40,7 +40,7 @@ def _created(model: Any) -> Response:
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model)
 
 
-@router.post("/v1/experts", summary="Register an expert (admins)", tags=["experts"], responses=_ERRORS)
+@router.post("/v1/experts", summary="Register an expert (admins)", tags=["experts"], responses=_ERRORS, status_code=201)
 def register_expert(body: Annotated[ExpertIn, Body()]) -> Response[ExpertView]:
     return _created(evaluation.register_expert(caller(router), body, request_time(router)))
 
@@ -60,7 +60,9 @@ def update_expert(expert_id: ExpertIdPath, body: Annotated[ExpertPatch, Body()])
     return evaluation.update_expert(caller(router), expert_id, body, request_time(router))
 
 
-@router.post("/v1/schemes", summary="Adopt a new scheme version (admins)", tags=["schemes"], responses=_ERRORS)
+@router.post(
+    "/v1/schemes", summary="Adopt a new scheme version (admins)", tags=["schemes"], responses=_ERRORS, status_code=201
+)
 def create_scheme(body: Annotated[SchemeDraft, Body()]) -> Response[Scheme]:
     return _created(evaluation.create_scheme(caller(router), body, request_time(router)))
 
@@ -82,6 +84,7 @@ def get_scheme(version: VersionPath) -> Scheme:
     summary="Draw the expert panel (专家抽取, admins): verifiable from the recorded seed and candidates",
     tags=["evaluation"],
     responses=_ERRORS,
+    status_code=201,
 )
 def draw_panel(application_id: ApplicationId) -> Response[PanelView]:
     return _created(evaluation.draw_panel(caller(router), application_id, request_time(router)))
@@ -100,6 +103,7 @@ def get_panel(application_id: ApplicationId) -> PanelView:
 @router.post(
     "/v1/applications/<application_id>/panel/decline",
     summary="A drawn expert declines; a replacement is drawn the same way",
+    operation_id="declinePanelSeat",
     tags=["evaluation"],
     responses=_ERRORS,
 )
@@ -122,6 +126,7 @@ def put_scorecard(
 @router.post(
     "/v1/applications/<application_id>/decision",
     summary="Close the panel, compute the grade (确定分级), open the public notice (admins)",
+    operation_id="decideGrade",
     tags=["evaluation"],
     responses=_ERRORS,
 )

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from grading import notices
+from grading.contract import PUBLIC
 from grading.http import caller, request_time
 from grading.models import CertificateView, NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
 
@@ -35,7 +36,11 @@ _PAGE_HEADERS = {
 
 
 @router.get(
-    "/v1/notices", summary="Public notices, newest first (no token needed)", tags=["notices"], responses=_ERRORS
+    "/v1/notices",
+    summary="Public notices, newest first (no token needed)",
+    tags=["notices"],
+    responses=_ERRORS,
+    openapi_extensions=PUBLIC,
 )
 def list_notices(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, next_token: Annotated[str | None, Query(max_length=2048)] = None
@@ -43,13 +48,26 @@ def list_notices(
     return notices.list_notices(limit, next_token)
 
 
-@router.get("/v1/notices/<notice_id>", summary="One public notice as JSON", tags=["notices"], responses=_ERRORS)
+@router.get(
+    "/v1/notices/<notice_id>",
+    summary="One public notice as JSON",
+    tags=["notices"],
+    responses=_ERRORS,
+    openapi_extensions=PUBLIC,
+)
 def get_notice(notice_id: NoticeId) -> NoticeView:
     return notices.get_notice(notice_id)
 
 
 @router.get(
-    "/v1/notices/<notice_id>/html", summary="The notice page for people (HTML)", tags=["notices"], responses=_ERRORS
+    "/v1/notices/<notice_id>/html",
+    summary="The notice page for people (HTML)",
+    tags=["notices"],
+    responses={
+        200: {"description": "the notice page", "content": {"text/html": {"schema": {"type": "string"}}}},
+        **_ERRORS,
+    },
+    openapi_extensions=PUBLIC,
 )
 def get_notice_html(notice_id: NoticeId) -> Response[str]:
     return Response(
@@ -65,6 +83,7 @@ def get_notice_html(notice_id: NoticeId) -> Response[str]:
     summary="Object to a notice entry while its window is open (any signed-in user)",
     tags=["notices"],
     responses=_ERRORS,
+    status_code=201,
 )
 def file_objection(notice_id: NoticeId, body: Annotated[ObjectionIn, Body()]) -> Response[ObjectionView]:
     objection = notices.file_objection(caller(router), notice_id, body, request_time(router))
@@ -96,6 +115,7 @@ def resolve_objection(objection_id: ObjectionId, body: Annotated[ResolutionIn, B
     summary="Verify a certificate: valid, expired, superseded or revoked (no token needed)",
     tags=["certificates"],
     responses=_ERRORS,
+    openapi_extensions=PUBLIC,
 )
 def verify_certificate(number: Number) -> CertificateView:
     return notices.get_certificate(number, request_time(router))
@@ -105,7 +125,16 @@ def verify_certificate(number: Number) -> CertificateView:
     "/v1/certificates/<number>/pdf",
     summary="The certificate PDF (a short-lived link)",
     tags=["certificates"],
-    responses=_ERRORS,
+    operation_id="getCertificatePdf",
+    responses={
+        302: {
+            "description": "to a presigned URL of the PDF, valid for 5 minutes",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+            "content": {},
+        },
+        **_ERRORS,
+    },
+    openapi_extensions=PUBLIC,
 )
 def certificate_pdf(number: Number) -> Response[str]:
     url = notices.certificate_pdf_url(number)
