@@ -112,7 +112,12 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
             for code, response in operation.get("responses", {}).items():
                 if int(code) >= 400:  # Powertools' own 422/500 models describe answers this API never gives
                     response["content"] = copy.deepcopy(error)
+                elif response.get("content") == {}:  # a redirect: no body at all, rather than a body of no type
+                    del response["content"]
     schemas = document.get("components", {}).get("schemas", {})
+    for name, schema in schemas.items():
+        if name.endswith(("-Input", "-Output")):  # pydantic's two modes of one model: two titles, two client models
+            schema["title"] = name.replace("-", "")
     text = repr(document.get("paths", {}))
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         if f"/{unused}'" not in text and unused in schemas:
