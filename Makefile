@@ -19,17 +19,19 @@ install: $(VENV)/.installed
 system-deps:
 	bash scripts/system-deps.sh
 
-## Run the whole system locally: moto backend + the API on 127.0.0.1:$(PORT)
+## Run the whole system locally: moto backend + the API on 127.0.0.1:$(PORT). What it writes is kept in .local/
+## across restarts; `make serve FRESH=1` starts empty. It writes .local/serve.json, where the commands below look.
 serve: install
-	PORT=$(PORT) $(PY) -m local serve --port $(PORT) --backend-port $(BACKEND_PORT)
+	PORT=$(PORT) $(PY) -m local serve --port $(PORT) --backend-port $(BACKEND_PORT) $(if $(FRESH),--fresh)
 
-## Invoke one function like `sam local invoke`: make invoke FUNCTION=ApplicationsFunction EVENT=events/...json
+## Invoke one function like `sam local invoke` against the running serve's backend; only its answer on stdout:
+## make invoke FUNCTION=ApplicationsFunction EVENT=events/...json
 invoke: install
-	$(PY) -m local invoke $(FUNCTION) $(EVENT) --backend http://127.0.0.1:$(BACKEND_PORT)
+	@$(PY) -m local invoke $(FUNCTION) $(EVENT)
 
 ## The last domain events the running `make serve` put on its bus (EventBridge), oldest first
 events: install
-	@$(PY) -m local events --api http://127.0.0.1:$(PORT)
+	@$(PY) -m local events
 
 ## Print a local (unsigned) bearer token: make token SUB=u1 GROUPS=providers
 token: install
@@ -60,7 +62,8 @@ verify-audit: install
 ifdef TABLE_NAME
 	PYTHONPATH=shared TABLE_NAME=$(TABLE_NAME) $(PY) -m grading.audit_verify $(CODES)
 else
-	PYTHONPATH=shared AWS_ENDPOINT_URL=http://127.0.0.1:$(BACKEND_PORT) AWS_ACCESS_KEY_ID=testing \
+	@BACKEND=$$($(PY) -m local where backend) && \
+	PYTHONPATH=shared AWS_ENDPOINT_URL=$$BACKEND AWS_ACCESS_KEY_ID=testing \
 	AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 TABLE_NAME=provider-grading-local-GradingTable \
 	$(PY) -m grading.audit_verify $(CODES)
 endif

@@ -20,6 +20,7 @@ from local.events import EventRecorder
 from local.host import FunctionHost
 from local.pollers import EventPollers, scheduled_event
 from local.server import DRAIN_PATH, ApiServer
+from local.state import STATE_DIR, StateKeeper, remove_serve_file, running, write_serve_file
 from local.template import load_stack
 
 
@@ -28,13 +29,20 @@ def serve(args: argparse.Namespace) -> int:
     backend = LocalBackend(port=args.backend_port)
     backend_url = backend.start()
     backend.create_resources(stack)
+    state_dir = Path(args.state_dir)
+    keeper = StateKeeper(stack, backend, state_dir / "state.json")
+    if args.fresh:
+        (state_dir / "state.json").unlink(missing_ok=True)
+    restored = keeper.load()
     host = FunctionHost(stack, isolate_layer=True)
     pollers = EventPollers(stack, host)
-    pollers.start()
+    pollers.start(skip_existing=restored > 0)
     recorder = EventRecorder(stack)
     recorder.start()
     api = ApiServer(stack, host, pollers, recorder)
     api_url = api.start(port=args.port)
+    write_serve_file(state_dir / "serve.json", api_url, backend_url)
+    keeper.start()
     print("!" * 78)
     print("!! LOCAL ONLY: bearer tokens are decoded WITHOUT signature verification.   !!")
     print("!" * 78)
@@ -47,6 +55,8 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Drain      curl -X POST {api_url}{DRAIN_PATH}   (returns once streams and queues are processed)")
     print(f"Token      TOKEN=$({sys.executable} -m local token --sub u1 --groups providers)")
     print(f'           curl -H "Authorization: Bearer $TOKEN" {api_url}/v1/me/applications')
+    print(f"State      {state_dir / 'state.json'}: {restored} items and objects restored; kept across restarts")
+    print("           (`make serve FRESH=1` or --fresh starts empty)")
     print("Ctrl-C to stop.", flush=True)
     # Ctrl-C and `kill` both stop cleanly (a background job inherits SIGINT ignored, so set it explicitly).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -58,8 +68,11 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         api.stop()
         pollers.stop()
+        keeper.stop()
+        keeper.save()  # everything is quiet now: the last snapshot is a consistent one
         recorder.stop()
         backend.stop()
+        remove_serve_file(state_dir / "serve.json")
     return 0
 
 
@@ -76,7 +89,7 @@ def invoke(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    use_endpoint(args.backend)
+    use_endpoint(args.backend or running("backend"))
     if args.schedule is not None:
         event = scheduled_event(stack, args.function, args.schedule or None)
     elif args.event_file:
@@ -101,7 +114,8 @@ def events(args: argparse.Namespace) -> int:
     import urllib.request
 
     query = f"?limit={args.limit}" + (f"&detail_type={args.detail_type}" if args.detail_type else "")
-    with urllib.request.urlopen(f"{args.api}/_local/events{query}", timeout=10) as reply:  # noqa: S310 - loopback
+    api = args.api or running("api")
+    with urllib.request.urlopen(f"{api}/_local/events{query}", timeout=10) as reply:  # noqa: S310 - loopback
         for event in json.loads(reply.read())["items"]:
             print(json.dumps({k: event.get(k) for k in ("time", "detail-type", "detail")}, ensure_ascii=False))
     return 0
@@ -114,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="backend + pollers + API on localhost")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     p.add_argument("--backend-port", type=int, default=5000)
+    p.add_argument("--state-dir", default=str(STATE_DIR), help="where the state and serve.json are kept")
+    p.add_argument("--fresh", action="store_true", help="start empty (the kept state is dropped)")
     p.set_defaults(run=serve)
     p = sub.add_parser("token", help="print a local (unverified) JWT")
     p.add_argument("--sub", required=True)
@@ -123,13 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("function")
     p.add_argument("event_file", nargs="?", help="JSON event file, or - for stdin")
     p.add_argument("--schedule", nargs="?", const="", help="send the function's Schedule event instead")
-    p.add_argument("--backend", default="http://127.0.0.1:5000")
+    p.add_argument("--backend", default=None, help="default: the running serve's (.local/serve.json)")
     p.set_defaults(run=invoke)
     p = sub.add_parser("events", help="print the last domain events of a running serve")
-    p.add_argument("--api", default=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}")
+    p.add_argument("--api", default=None, help="default: the running serve's (.local/serve.json)")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--detail-type", default=None)
     p.set_defaults(run=events)
+    p = sub.add_parser("where", help="print the running serve's api or backend URL (from .local/serve.json)")
+    p.add_argument("what", choices=["api", "backend"])
+    p.set_defaults(run=lambda a: print(running(a.what)) or 0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials/endpoint" on every client

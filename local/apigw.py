@@ -29,9 +29,12 @@ def api_event(
     is_base64: bool = False,
     source_ip: str = "127.0.0.1",
     now: datetime | None = None,
+    base_path: str | None = None,
 ) -> dict[str, Any]:
     """A REST API Lambda proxy event, stamped with `now` (the wall clock by default). Empty maps are null, as API
-    Gateway sends them."""
+    Gateway sends them. `requestContext.path` is the path the client asked for: with the stage in front on an
+    execute-api host, without it where there is no stage prefix (`base_path=""`: a custom domain, or the local
+    runner)."""
     method, resource = method.upper(), resource or path
     multi_query = {k: v if isinstance(v, list) else [v] for k, v in (query or {}).items()}
     now = now or datetime.now(UTC)
@@ -53,7 +56,7 @@ def api_event(
             "cognitoIdentityId": None,
             "cognitoIdentityPoolId": None,
         },
-        "path": f"/{stage}{path}",
+        "path": f"{f'/{stage}' if base_path is None else base_path}{path}",
         "resourcePath": resource,
         "httpMethod": method,
         "apiId": "local",

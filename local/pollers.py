@@ -102,6 +102,18 @@ class _StreamPoller(_Poller):
         self.streams = internal_client("dynamodbstreams", self.stack.region)
         self.sqs = internal_client("sqs", self.stack.region)
 
+    def skip_to_end(self) -> None:
+        arn = self.ddb.describe_table(TableName=self.table)["Table"].get("LatestStreamArn")
+        if arn is None:
+            return
+        shards = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        self.iterators = {}
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            found = self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, ShardIteratorType="LATEST")
+            self.iterators[shard_id] = found["ShardIterator"]
+        self.stream_arn = arn
+
     def poll_once(self) -> int:
         arn = self.ddb.describe_table(TableName=self.table)["Table"].get("LatestStreamArn")
         if arn is None:
@@ -265,10 +277,13 @@ class EventPollers:
             self.pollers += [_StreamPoller(self, logical_id, s) for s in spec.stream_sources]
             self.pollers += [_SqsPoller(self, logical_id, s) for s in spec.sqs_sources]
 
-    def start(self) -> None:
-        """Start polling the backend at AWS_ENDPOINT_URL (so call it after LocalBackend.start())."""
+    def start(self, skip_existing: bool = False) -> None:
+        """Start polling the backend at AWS_ENDPOINT_URL (so call it after LocalBackend.start()). `skip_existing`:
+        streams are read from their end (what is in them was restored, and was processed before the restart)."""
         for poller in self.pollers:
             poller.connect()  # here, not in the threads: creating boto3 clients is not thread-safe
+            if skip_existing and isinstance(poller, _StreamPoller):
+                poller.skip_to_end()
         for poller in self.pollers:
             poller.thread.start()
 

@@ -86,6 +86,9 @@ class ApiServer:
             return Response(listing, 200, mimetype="application/json"), "events"
         if request.path == CLOCK_PATH and request.method in ("POST", "DELETE", "GET"):
             return self._clock(request), "clock"
+        if request.method == "OPTIONS" and self.stack.cors_headers and self._routed(request.path):
+            # SAM's Cors: a mock integration answers every preflight, with no token and no function.
+            return Response("", 200, headers=self.stack.cors_headers), "preflight"
         found = self.match(request.method, request.path)
         if found is None:
             # API Gateway answers unknown routes *and* unknown methods with this response type.
@@ -105,13 +108,14 @@ class ApiServer:
             resource=route.path,
             path_parameters=params,
             query={k: request.args.getlist(k) for k in request.args},
-            headers=dict(request.headers.items()),
+            headers={**dict(request.headers.items()), "X-Forwarded-Proto": request.scheme},
             body=body,
             claims=claims,
             stage=self.stage,
             is_base64=is_base64,
             source_ip=request.remote_addr or "127.0.0.1",
             now=self.clock,
+            base_path="",  # routes start with /v1 here: no stage prefix
         )
         try:
             result = self.host.invoke(function, event)
@@ -157,9 +161,13 @@ class ApiServer:
             return Response(json.dumps({"drained": False, "message": str(exc)}), 504, content_type="application/json")
         return Response(json.dumps({"drained": True}), 200, content_type="application/json")
 
+    def _routed(self, path: str) -> bool:
+        return any(_match_path(_split(route.path), _split(path)) is not None for _, route in self.routes)
+
     def _gateway(self, response_type: str, error_type: str) -> Response:
         status, body = self.stack.gateway_response(response_type)
         headers = {"x-amzn-ErrorType": error_type, "x-amzn-RequestId": str(uuid.uuid4())}
+        headers.update(self.stack.gateway_headers.get(response_type, {}))
         return Response(body, status, headers=headers, content_type="application/json")
 
     def start(self, port: int = 3000, host: str = "127.0.0.1") -> str:

@@ -83,6 +83,10 @@ class Stack:
     gateway_responses: dict[str, tuple[int, str]] = field(default_factory=dict)
     resources: dict[str, Any] = field(default_factory=dict)  # raw template resources, for backend.py
     parameters: dict[str, str] = field(default_factory=dict)
+    # The Api's Cors, as the headers of API Gateway's preflight answer (empty: no CORS, OPTIONS is a 404)
+    cors_headers: dict[str, str] = field(default_factory=dict)
+    # type -> headers a GatewayResponse adds (ResponseParameters.Headers)
+    gateway_headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def function_arn(self, logical_id: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}-{logical_id}"
@@ -208,8 +212,34 @@ def load_stack(
             for kind, spec in res.get("Properties", {}).get("GatewayResponses", {}).items():
                 body = next(iter(spec.get("ResponseTemplates", {}).values()), "")
                 stack.gateway_responses[kind] = (int(spec.get("StatusCode", 0)), body)
+                headers = spec.get("ResponseParameters", {}).get("Headers", {})
+                stack.gateway_headers[kind] = {k: _unquote(stack.resolve(v)) for k, v in headers.items()}
+            stack.cors_headers = _cors_headers(stack, res.get("Properties", {}).get("Cors"))
             break
     return stack
+
+
+def _unquote(value: Any) -> str:
+    """API Gateway header values are quoted literals: "'*'" is the header value *."""
+    text = str(value)
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
+
+
+def _cors_headers(stack: Stack, cors: Any) -> dict[str, str]:
+    """The headers of SAM's preflight answer for an Api's Cors (a string is the origin alone)."""
+    if not cors:
+        return {}
+    spec = {"AllowOrigin": cors} if isinstance(cors, str) else dict(cors)
+    names = {
+        "AllowOrigin": "Access-Control-Allow-Origin",
+        "AllowMethods": "Access-Control-Allow-Methods",
+        "AllowHeaders": "Access-Control-Allow-Headers",
+        "MaxAge": "Access-Control-Max-Age",
+    }
+    headers = {names[k]: _unquote(stack.resolve(v)) for k, v in spec.items() if k in names}
+    if spec.get("AllowCredentials"):
+        headers["Access-Control-Allow-Credentials"] = "true"
+    return headers
 
 
 def _function(stack: Stack, logical: str, globals_fn: dict[str, Any]) -> FunctionSpec:

@@ -252,6 +252,7 @@ def view_of(app: dict[str, Any], docs: list[dict[str, Any]]) -> ApplicationView:
         grade=int(app["grade"]) if app.get("grade") is not None else None,
         total=str(app["total"]) if app.get("total") is not None else None,
         explanation=app.get("explanation"),
+        certificate_number=app.get("certificate_number"),
     )
 
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
-from grading import clock
+from grading import clock, contract
 from grading.access import admission
 from grading.errors import DomainError
 from grading.identity import Caller, caller_from_event
@@ -38,14 +42,26 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+def cors_config() -> CORSConfig:
+    """ALLOWED_ORIGIN (the template's AllowedOrigin parameter, also what API Gateway's preflight answers): the
+    origin of the browser app that calls the API, or * for any (tokens are bearer tokens, never cookies)."""
+    return CORSConfig(
+        allow_origin=os.environ.get("ALLOWED_ORIGIN", "*").strip() or "*",
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Location", "x-amzn-RequestId"],
+        max_age=300,
+    )
+
+
 def build_app(*routers: Router) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(
         enable_validation=True,
-        cors=CORSConfig(allow_origin="*", max_age=300),
+        cors=cors_config(),
         response_validation_error_http_code=500,  # a response that breaks our own contract is our bug
     )
     for router in routers:
         app.include_router(router)
+    contract.apply(app)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
@@ -77,31 +93,37 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
 
 
 def enable_docs(app: APIGatewayRestResolver) -> None:
-    app.enable_swagger(
-        path="/docs",
-        title=API_TITLE,
-        version=API_VERSION,
-        description="See API.md: the public contract. Every error body is {error: {code, message, details}}.",
-        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
-        security=[{"bearer": []}],
-    )
+    """`/openapi.json` and Swagger UI at `/docs` (its scripts are inlined: it works offline), one document."""
 
     @functools.cache
-    def document() -> str:  # built once per container: the routes do not change while it runs
-        return app.get_openapi_json_schema(
+    def document() -> dict[str, Any]:  # built once per container: the routes do not change while it runs
+        text = app.get_openapi_json_schema(
             title=API_TITLE,
             version=API_VERSION,
+            description="See API.md: the public contract. Every error body is {error: {code, message, details}}.",
             security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
             security=[{"bearer": []}],
         )
+        return contract.finish(json.loads(text))
+
+    def served() -> str:
+        return json.dumps({**document(), "servers": [{"url": contract.server_url(app.current_event.raw_event)}]})
 
     @app.get("/openapi.json", include_in_schema=False)
     def _openapi() -> Response[str]:
-        return Response(
-            status_code=200,
-            content_type=content_types.APPLICATION_JSON,
-            body=document(),
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=served())
+
+    @app.get("/docs", include_in_schema=False)
+    def _docs() -> Response[str]:
+        assets = Path(swagger_ui.__file__).parent
+        html = generate_swagger_html(
+            served().replace("</", "<\\/"),
+            (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+            (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+            "",
+            None,
         )
+        return Response(status_code=200, content_type="text/html", body=html)
 
 
 def caller(router: Router | APIGatewayRestResolver) -> Caller:
@@ -119,7 +141,10 @@ def _proxy_error(status: int, code: str, message: str, details: list[dict[str, A
     body = {"error": {"code": code, "message": message, "details": details}}
     return {
         "statusCode": status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON, "Access-Control-Allow-Origin": "*"},
+        "headers": {
+            "Content-Type": content_types.APPLICATION_JSON,
+            "Access-Control-Allow-Origin": os.environ.get("ALLOWED_ORIGIN", "*").strip() or "*",
+        },
         "body": json.dumps(body),
         "isBase64Encoded": False,
     }

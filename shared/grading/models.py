@@ -170,6 +170,9 @@ class ApplicationView(ApplicationSummary):
     grade: int | None = None
     total: str | None = Field(default=None, description="weighted total, exact decimal with two places")
     explanation: dict[str, Any] | None = None
+    certificate_number: str | None = Field(
+        default=None, description="once certified: the certificate (证书), GET /v1/certificates/{number}"
+    )
 
 
 class ApplicationPage(BaseModel):

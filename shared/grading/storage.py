@@ -8,6 +8,7 @@ checked again before it counts: size, content type and the file's leading bytes.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from grading.config import settings
@@ -32,7 +34,18 @@ MAGIC = {
 
 @cache
 def client() -> S3Client:
-    return boto3.client("s3")
+    """Signature v4 on the regional endpoint, so presigned forms and links work in every region from the first
+    minute: the global endpoint answers a new bucket's requests with redirects, which a presigned POST cannot follow.
+    A local backend (AWS_ENDPOINT_URL) is used as it is."""
+    region = boto3.session.Session().region_name or "us-east-1"
+    if os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"):
+        return boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
+    return boto3.client(
+        "s3",
+        region_name=region,
+        endpoint_url=f"https://s3.{region}.amazonaws.com",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
+    )
 
 
 def safe_filename(name: str) -> str:

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -36,36 +37,61 @@ class LocalStack:
         return {"Authorization": f"Bearer {self.token(sub, group)}", **extra}
 
 
+# Every HTTP exchange of the e2e suite (redirect hops included), so test_zz_answers_match_the_document.py can check
+# the real answers against /openapi.json.
+EXCHANGES: list[requests.Response] = []
+_send = requests.Session.send
+
+
+def _recording_send(self: requests.Session, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+    response = _send(self, request, **kwargs)  # type: ignore[arg-type]
+    EXCHANGES.extend([*response.history, response])
+    return response
+
+
+requests.Session.send = _recording_send  # type: ignore[method-assign]
+
+
+class Serve:
+    """One `python -m local serve` in its own process, on free ports, with its state in `state_dir`."""
+
+    def __init__(self, state_dir: Path, *extra: str) -> None:
+        self.state_dir = state_dir
+        self.api_port, self.backend_port = free_port(), free_port()
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.backend = f"http://127.0.0.1:{self.backend_port}"
+        self.log_path = state_dir / f"serve-{self.api_port}.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "BUCKET_"))}
+        command = [sys.executable, "-m", "local", "serve", "--port", str(self.api_port)]
+        command += ["--backend-port", str(self.backend_port), "--state-dir", str(state_dir), *extra]
+        state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180  # a loaded machine (CI, or several suites at once) starts it slowly
+        while True:
+            try:
+                requests.get(f"{self.api}/openapi.json", timeout=10)  # the first builds the document: slow when busy
+                break
+            except requests.RequestException:  # refused while it starts, or slow on a loaded machine: ask again
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    raise RuntimeError(f"local stack did not start:\n{self.log_path.read_text()}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> int:
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    api_port, backend_port = free_port(), free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "BUCKET_"))}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local", "serve", "--port", str(api_port), "--backend-port", str(backend_port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    api = f"http://127.0.0.1:{api_port}"
-    deadline = time.monotonic() + 180  # a loaded machine (CI, or six suites at once) starts it slowly
-    while True:
-        try:
-            requests.get(f"{api}/openapi.json", timeout=10)
-            break
-        except requests.RequestException:  # refused while it starts, or slow on a loaded machine: ask again
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"local stack did not start:\n{log_path.read_text()}") from None
-            time.sleep(0.2)
-    yield LocalStack(api=api, backend=f"http://127.0.0.1:{backend_port}", log_path=str(log_path))
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    serve = Serve(tmp_path_factory.mktemp("serve"), "--fresh")
+    yield LocalStack(api=serve.api, backend=serve.backend, log_path=str(serve.log_path))
+    serve.stop()
 
 
 PDF = b"%PDF-1.7\n%%EOF\n"

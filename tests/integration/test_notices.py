@@ -174,3 +174,17 @@ def test_admin_role_is_not_needed_to_object(api: Api) -> None:
     assert api.call("GET", f"/v1/objections/{reply.body['objection_id']}", who=user).status == 200
     assert api.call("GET", f"/v1/objections/{reply.body['objection_id']}", who=OTHER_PROVIDER).status == 404
     assert api.call("GET", f"/v1/objections/{reply.body['objection_id']}", who=ADMIN).status == 200
+
+
+def test_the_application_carries_its_certificate_number_once_certified(
+    api: Api, host: FunctionHost, stack: Stack
+) -> None:
+    app_id, _ = in_notice_application(api)
+    before = api.call("GET", f"/v1/applications/{app_id}", who=PROVIDER).body
+    assert before["status"] == "in_notice" and before["certificate_number"] is None
+    run_sweep(host, stack, LATER)
+    after = api.call("GET", f"/v1/applications/{app_id}", who=PROVIDER).body
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider and after["status"] == "certified"
+    assert after["certificate_number"] == provider["certificate"]["number"]
+    assert api.call("GET", f"/v1/certificates/{after['certificate_number']}").status == 200

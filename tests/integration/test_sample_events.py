@@ -4,6 +4,7 @@ events/expected.json says it must: the HTTP status of an API event, and one fiel
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,14 @@ def test_sample_event_answers_as_stated(path: Path, stack: Stack, host: Function
     assert _field(answer, expected["field"]) == expected["value"], answer
     if "failures" in result:  # a scheduled job's report
         assert result["failures"] == []
+
+
+def test_no_sample_event_uses_the_readme_walkthroughs_credit_code() -> None:
+    """`make invoke` with a sample after the walk-through must not fail on the walk-through's application."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    walkthrough = readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]
+    codes = set(re.findall(r"\b[0-9A-HJ-NPQRTUWXY]{18}\b", walkthrough)) - {"0" * 18}
+    assert codes == {"91350100M000100Y43"}
+    for path in SAMPLES:
+        text = path.read_text(encoding="utf-8")
+        assert not codes & set(re.findall(r"[0-9A-Z]{18}", text)), f"{path.name} uses the walk-through's credit code"

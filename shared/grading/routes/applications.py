@@ -48,6 +48,7 @@ def _created(model: Any) -> Response:
 @router.post(
     "/v1/applications",
     summary="Submit an application (提交申请)",
+    operation_id="submitApplication",
     tags=["applications"],
     responses={
         201: {"description": "created", "content": {"application/json": {"model": ApplicationCreated}}},
@@ -116,6 +117,7 @@ def request_upload(application_id: ApplicationId, body: Annotated[DocumentReques
 @router.post(
     "/v1/applications/<application_id>/resubmit",
     summary="Resubmit after a return (补正)",
+    operation_id="resubmitApplication",
     tags=["review"],
     responses=_ERRORS,
 )
@@ -127,6 +129,7 @@ def resubmit(application_id: ApplicationId, body: Annotated[ResubmitIn, Body()])
 @router.post(
     "/v1/applications/<application_id>/review",
     summary="Initial review (初步审核): pass, return or reject",
+    operation_id="reviewApplication",
     tags=["review"],
     responses=_ERRORS,
 )

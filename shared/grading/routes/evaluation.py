@@ -43,7 +43,7 @@ def _created(model: Any) -> Response:
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model)
 
 
-@router.post("/v1/experts", summary="Register an expert (admins)", tags=["experts"], responses=_ERRORS)
+@router.post("/v1/experts", summary="Register an expert (admins)", tags=["experts"], responses=_ERRORS, status_code=201)
 @needs(Role.ADMIN)
 def register_expert(body: Annotated[ExpertIn, Body()]) -> Response[ExpertView]:
     return _created(evaluation.register_expert(caller(router), body, request_time(router)))
@@ -71,13 +71,16 @@ def update_expert(expert_id: ExpertIdPath, body: Annotated[ExpertPatch, Body()])
     summary="Declare a conflict (回避): a credit code this expert must not evaluate, with a reason (that expert)",
     tags=["experts"],
     responses=_ERRORS,
+    status_code=201,
 )
 @needs(Role.EXPERT)
 def declare_conflict(expert_id: ExpertIdPath, body: Annotated[ConflictIn, Body()]) -> Response[ExpertView]:
     return _created(conflicts.declare(caller(router), expert_id, body, request_time(router)))
 
 
-@router.post("/v1/schemes", summary="Adopt a new scheme version (admins)", tags=["schemes"], responses=_ERRORS)
+@router.post(
+    "/v1/schemes", summary="Adopt a new scheme version (admins)", tags=["schemes"], responses=_ERRORS, status_code=201
+)
 @needs(Role.ADMIN)
 def create_scheme(body: Annotated[SchemeDraft, Body()]) -> Response[Scheme]:
     return _created(evaluation.create_scheme(caller(router), body, request_time(router)))
@@ -102,6 +105,7 @@ def get_scheme(version: VersionPath) -> Scheme:
     summary="Draw the expert panel (专家抽取, admins): verifiable from the recorded seed and candidates",
     tags=["evaluation"],
     responses=_ERRORS,
+    status_code=201,
 )
 @needs(Role.ADMIN)
 def draw_panel(application_id: ApplicationId) -> Response[PanelView]:
@@ -122,6 +126,7 @@ def get_panel(application_id: ApplicationId) -> PanelView:
 @router.post(
     "/v1/applications/<application_id>/panel/decline",
     summary="A drawn expert declines; a replacement is drawn the same way",
+    operation_id="declinePanelSeat",
     tags=["evaluation"],
     responses=_ERRORS,
 )
@@ -146,6 +151,7 @@ def put_scorecard(
 @router.post(
     "/v1/applications/<application_id>/decision",
     summary="Close the panel, compute the grade (确定分级), open the public notice (admins)",
+    operation_id="decideGrade",
     tags=["evaluation"],
     responses=_ERRORS,
 )

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from grading import notices
 from grading.access import needs, public, signed_in
+from grading.contract import PUBLIC
 from grading.http import caller, request_time
 from grading.identity import Role
 from grading.models import CertificateView, NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
@@ -37,7 +38,11 @@ _PAGE_HEADERS = {
 
 
 @router.get(
-    "/v1/notices", summary="Public notices, newest first (no token needed)", tags=["notices"], responses=_ERRORS
+    "/v1/notices",
+    summary="Public notices, newest first (no token needed)",
+    tags=["notices"],
+    responses=_ERRORS,
+    openapi_extensions=PUBLIC,
 )
 @public
 def list_notices(
@@ -46,14 +51,27 @@ def list_notices(
     return notices.list_notices(limit, next_token)
 
 
-@router.get("/v1/notices/<notice_id>", summary="One public notice as JSON", tags=["notices"], responses=_ERRORS)
+@router.get(
+    "/v1/notices/<notice_id>",
+    summary="One public notice as JSON",
+    tags=["notices"],
+    responses=_ERRORS,
+    openapi_extensions=PUBLIC,
+)
 @public
 def get_notice(notice_id: NoticeId) -> NoticeView:
     return notices.get_notice(notice_id)
 
 
 @router.get(
-    "/v1/notices/<notice_id>/html", summary="The notice page for people (HTML)", tags=["notices"], responses=_ERRORS
+    "/v1/notices/<notice_id>/html",
+    summary="The notice page for people (HTML)",
+    tags=["notices"],
+    responses={
+        200: {"description": "the notice page", "content": {"text/html": {"schema": {"type": "string"}}}},
+        **_ERRORS,
+    },
+    openapi_extensions=PUBLIC,
 )
 @public
 def get_notice_html(notice_id: NoticeId) -> Response[str]:
@@ -70,6 +88,7 @@ def get_notice_html(notice_id: NoticeId) -> Response[str]:
     summary="Object to a notice entry while its window is open (any signed-in user)",
     tags=["notices"],
     responses=_ERRORS,
+    status_code=201,
 )
 @signed_in
 def file_objection(notice_id: NoticeId, body: Annotated[ObjectionIn, Body()]) -> Response[ObjectionView]:
@@ -119,6 +138,7 @@ def resolve_objection(objection_id: ObjectionId, body: Annotated[ResolutionIn, B
     summary="Verify a certificate: valid, expired, superseded or revoked (no token needed)",
     tags=["certificates"],
     responses=_ERRORS,
+    openapi_extensions=PUBLIC,
 )
 @public
 def verify_certificate(number: Number) -> CertificateView:
@@ -129,7 +149,16 @@ def verify_certificate(number: Number) -> CertificateView:
     "/v1/certificates/<number>/pdf",
     summary="The certificate PDF (a short-lived link)",
     tags=["certificates"],
-    responses=_ERRORS,
+    operation_id="getCertificatePdf",
+    responses={
+        302: {
+            "description": "to a presigned URL of the PDF, valid for 5 minutes",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+            "content": {},
+        },
+        **_ERRORS,
+    },
+    openapi_extensions=PUBLIC,
 )
 @public
 def certificate_pdf(number: Number) -> Response[str]:

@@ -45,6 +45,7 @@ _ERRORS: dict[int, Any] = {
     summary="Record a period's assessment (定期考核, admins); a fail opens a rectification order",
     tags=["assessments"],
     responses=_ERRORS,
+    status_code=201,
 )
 @needs(Role.ADMIN)
 def record_assessment(body: Annotated[AssessmentIn, Body()]) -> Response[AssessmentView]:
@@ -81,6 +82,7 @@ def get_provider(credit_code: CreditCode) -> ProviderView:
 @router.get(
     "/v1/rectifications",
     summary="Overdue rectification orders (reviewers)",
+    operation_id="listOverdueRectifications",
     tags=["rectification"],
     responses=_ERRORS,
 )
@@ -107,6 +109,7 @@ def get_rectification(rectification_id: RectificationId) -> RectificationView:
 @router.post(
     "/v1/rectifications/<rectification_id>/report",
     summary="The provider reports its rectification",
+    operation_id="reportRectification",
     tags=["rectification"],
     responses=_ERRORS,
 )
@@ -118,6 +121,7 @@ def report(rectification_id: RectificationId, body: Annotated[RectificationRepor
 @router.post(
     "/v1/rectifications/<rectification_id>/verification",
     summary="A reviewer accepts or rejects the reported rectification",
+    operation_id="verifyRectification",
     tags=["rectification"],
     responses=_ERRORS,
 )
@@ -147,6 +151,7 @@ def check_eligibility(
     summary="Declare a new or renewed qualification certificate (资质, the provider)",
     tags=["providers"],
     responses=_ERRORS,
+    status_code=201,
 )
 @needs(Role.PROVIDER)
 def submit_qualification(

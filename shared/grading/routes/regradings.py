@@ -82,6 +82,8 @@ def _year_not_future(year: int, now: datetime) -> None:
     summary="Start the annual re-grading of a year (admins) -> 202",
     tags=["regrading"],
     responses=_ERRORS,
+    status_code=202,
+    operation_id="startRegrading",
 )
 @needs(Role.ADMIN)
 def start(body: Annotated[RegradingIn, Body()]) -> Response[RunStarted]:
@@ -95,6 +97,8 @@ def start(body: Annotated[RegradingIn, Body()]) -> Response[RunStarted]:
     summary="Run the same computation under a draft config without writing grades (admins) -> 202",
     tags=["regrading"],
     responses=_ERRORS,
+    status_code=202,
+    operation_id="startWhatIf",
 )
 @needs(Role.ADMIN)
 def what_if(body: Annotated[WhatIfIn, Body()]) -> Response[RunStarted]:
@@ -106,7 +110,11 @@ def what_if(body: Annotated[WhatIfIn, Body()]) -> Response[RunStarted]:
 
 
 @router.get(
-    "/v1/regradings/<run_id>", summary="Progress, then counts and the report", tags=["regrading"], responses=_ERRORS
+    "/v1/regradings/<run_id>",
+    summary="Progress, then counts and the report",
+    tags=["regrading"],
+    responses=_ERRORS,
+    operation_id="getRegradingRun",
 )
 @needs(Role.ADMIN)
 def get_run(run_id: RunId) -> RunView:
