@@ -185,10 +185,15 @@ def render_notice_board(notices: list[BoardNotice], *, base_url: str, more_url: 
         {
             "heading": "公示中",
             "open": True,
-            "items": [_board_item(n) for n in open_],
+            "notices": [_board_item(n) for n in open_],
             "empty": "目前没有公示期内的公示。",
         },
-        {"heading": "已结束", "open": False, "items": [_board_item(n) for n in closed], "empty": "没有已结束的公示。"},
+        {
+            "heading": "已结束",
+            "open": False,
+            "notices": [_board_item(n) for n in closed],
+            "empty": "没有已结束的公示。",
+        },
     ]
     return (
         _environment()
