@@ -55,7 +55,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         try:
             requests.get(f"{api}/openapi.json", timeout=2)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine may take longer than 2 s to answer
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError(f"local stack did not start:\n{log_path.read_text()}") from None
