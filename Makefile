@@ -45,8 +45,16 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+## axe-core (pinned in package.json/package-lock.json), injected into pages by the browser tests; after system-deps
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+test-tools: $(AXE)
+.PHONY: test-tools
+
 ## Everything CI runs: lint, types, template, then unit, integration and end-to-end tests
-test: lint typecheck system-deps
+test: lint typecheck system-deps test-tools
 	$(PY) -m pytest
 
 fmt: install
@@ -54,7 +62,7 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules
 
 ## Walk each provider's audit chain and name any broken entry (exit 1): CODES="cc ..." or every provider. Against
 ## the backend of a running `make serve`, or set TABLE_NAME (and AWS credentials) to check a deployed stack's table.

@@ -41,12 +41,15 @@ def serve(args: argparse.Namespace) -> int:
     recorder.start()
     api = ApiServer(stack, host, pollers, recorder)
     api_url = api.start(port=args.port)
+    # Links and QR codes point at this server (or at PUBLIC_BASE_URL if given, e.g. a LAN address for a phone).
+    host.env_overrides["PUBLIC_BASE_URL"] = os.environ.get("PUBLIC_BASE_URL") or api_url
     write_serve_file(state_dir / "serve.json", api_url, backend_url)
     keeper.start()
     print("!" * 78)
     print("!! LOCAL ONLY: bearer tokens are decoded WITHOUT signature verification.   !!")
     print("!" * 78)
     print(f"API        {api_url}   (routes start with /v1; no stage prefix)")
+    print(f"Pages      {api_url}/notices (the notice board), {api_url}/c/<number> (what a certificate's QR opens)")
     print(f"Backend    {backend_url}   reach the same state with: export AWS_ENDPOINT_URL={backend_url}")
     for kind, names in (("Table", stack.tables), ("Bucket", stack.buckets), ("Queue", stack.queues)):
         for logical, name in names.items():

@@ -43,6 +43,8 @@ class FunctionHost:
         self._private_roots = tuple(os.path.join(d, "") for d in dirs)
         self._module_sets: dict[str, dict[str, ModuleType]] = {}
         self._current: str | None = None
+        # Set for every function over what the template says (serve: PUBLIC_BASE_URL = the runner's own origin).
+        self.env_overrides: dict[str, str] = {}
 
     def spec(self, logical_id: str) -> FunctionSpec:
         if logical_id not in self.stack.functions:
@@ -110,6 +112,7 @@ class FunctionHost:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_REGION": self.stack.region,
             "POWERTOOLS_TRACE_DISABLED": "true",
+            **self.env_overrides,
         }
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# System tools the visual tests need (not the Lambda runtime): poppler (pdftoppm, pdftotext), headless Chromium,
-# and WenQuanYi Micro Hei so Chromium can draw the notice's Chinese. Idempotent and quiet: installs only what is
+# System tools the visual tests need (not the Lambda runtime): poppler (pdftoppm, pdftotext), headless Chromium and
+# its WebDriver (the page tests drive it and inject axe-core), zbar (zbarimg decodes a certificate's QR code), npm
+# (installs the pinned axe-core), and WenQuanYi Micro Hei so Chromium can draw the pages' Chinese. Idempotent and quiet: installs only what is
 # missing, with one `apt-get update`, and exits 0 at once when everything is there.
 set -euo pipefail
 
 missing=()
 { command -v pdftoppm && command -v pdftotext; } >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 # The font is checked by its file, not with fc-list, so a machine without fontconfig still gets an answer.
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 

@@ -1,7 +1,8 @@
-"""NoticesFunction: public notices and their pages, objections, certificate verification (routes in grading.routes)."""
+"""NoticesFunction: public notices and their pages, objections, certificate verification, and the pages people
+open (the certificate's verification page, the notice board) (routes in grading.routes)."""
 
 from grading.http import build_app, make_handler
-from grading.routes import notices
+from grading.routes import notices, pages
 
-app = build_app(notices.router)
+app = build_app(notices.router, pages.router)
 lambda_handler = make_handler(app)

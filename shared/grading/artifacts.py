@@ -12,8 +12,8 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from grading import dal, storage
-from grading.config import settings
+from grading import dal, site, storage
+from grading.categories import display_name
 from grading.observability import logger
 
 
@@ -31,8 +31,11 @@ def publish_notice(notice: dict[str, Any]) -> bool:
             "published_at": _moment(notice["published_at"]),
             "window_opens_at": _moment(notice.get("window_opens_at")),
             "window_closes_at": _moment(notice.get("window_closes_at")),
-            "entries": notice["entries"],
-            "objection_url": f"{settings().public_base_url}/v1/notices/{notice['notice_id']}/objections",
+            # People read the category's name, not its key.
+            "entries": [{**entry, "category": display_name(entry["category"])} for entry in notice["entries"]],
+            "objection_url": site.link(f"/v1/notices/{notice['notice_id']}/objections"),
+            "objection_contact": site.procurement_contact(notice.get("procurement_contact")),
+            "board_url": site.link("/notices"),
         }
     )
     html_key = f"notices/{notice['notice_id']}.html"
@@ -59,11 +62,12 @@ def publish_certificate(certificate: dict[str, Any]) -> bool:
             provider_name=certificate["provider_name"],
             credit_code=certificate["credit_code"],
             grade=int(certificate["grade"]),
-            category=certificate["category"],
+            category=display_name(certificate["category"]),
             issued_on=date.fromisoformat(certificate["issued_on"]),
             valid_until=date.fromisoformat(certificate["valid_until"]),
             scheme_version=certificate["scheme_version"],
-            verify_url=f"{settings().public_base_url}/v1/certificates/{number}",
+            # What the QR code opens: the verification page for people.
+            verify_url=site.link(f"/c/{number}"),
         )
     )
     key = f"certificates/{number}.pdf"

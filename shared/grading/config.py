@@ -20,7 +20,12 @@ class Settings(BaseModel):
     return_deadline_days: int = Field(default=15, alias="RETURN_DEADLINE_DAYS")
     qualification_min_days: int = Field(default=30, alias="QUALIFICATION_MIN_DAYS")
     certificate_valid_days: int = Field(default=365, alias="CERTIFICATE_VALID_DAYS")
-    public_base_url: str = Field(default="http://127.0.0.1:3000", alias="PUBLIC_BASE_URL")
+    # Where people open links and QR codes (grading.site): the deployment's own origin (a custom domain), else
+    # the API's URL; the local runner sets it to its own origin.
+    public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
+    api_base_url: str = Field(default="http://127.0.0.1:3000", alias="API_BASE_URL")
+    # The procurement office's contact, printed where people are told how to object (grading.site).
+    procurement_contact: str = Field(default="", alias="PROCUREMENT_CONTACT")
     regrading_queue_url: str = Field(default="", alias="REGRADING_QUEUE_URL")
     notice_window_days: int = Field(default=7, alias="NOTICE_WINDOW_DAYS")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS")

@@ -42,6 +42,8 @@ Due kinds (present only while there is something to do, removed in the transacti
 (rectification orders waiting on the provider, by deadline), `DUE#RETURN_DEADLINE` (returned applications, by
 their 补正 deadline: the sweep lapses them), `DUE#QUAL_REMIND` (qualifications, by the day 30 days
 before they expire), then `DUE#QUAL_EXPIRY` (reminded qualifications, by their expiry date).
+The notice board (`GET /notices`, grading.pages) reads `DUE#NOTICE_CLOSE` whole as the list of open notices
+(pattern 14 with no upper bound), then pattern 10 for the rest; the certificate page is pattern 13 alone.
 
 Items:
 

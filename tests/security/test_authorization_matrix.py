@@ -211,6 +211,10 @@ ROWS: list[Row] = [
         "anyone"),
     Row("CertificatePdf", "GET", "/v1/certificates/{certificate}/pdf",  "302 302 302 302 302 302 302", "certified",
         "anyone (a short-lived link)"),
+    Row("CertificatePage", "GET", "/c/{certificate}",                   "200 200 200 200 200 200 200", "certified",
+        "anyone (the page a certificate's QR code opens)"),
+    Row("NoticeBoard", "GET", "/notices",                               "200 200 200 200 200 200 200", "in_notice",
+        "anyone (the notice board page)"),
     # --- assessments, rectification, the provider record (ProvidersFunction)
     Row("RecordAssessment", "POST", "/v1/assessments",                  "401 403 403 403 403 403 201", "certified",
         "admins", body=lambda w: {"credit_code": CREDIT_CODE, "period": "2026-Q1", "indicators": indicators(True)}),

@@ -28,6 +28,8 @@ PUBLIC_ROUTES = {
     ("GET", "/v1/notices/{notice_id}/html"),
     ("GET", "/v1/certificates/{number}"),
     ("GET", "/v1/certificates/{number}/pdf"),
+    ("GET", "/c/{number}"),
+    ("GET", "/notices"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
 }

@@ -268,9 +268,20 @@ def test_notice_page_shows_grades_totals_window_and_how_to_object() -> None:
     # China time: 01:00 UTC is 09:00 in Beijing.
     assert "2025年3月1日 09:00" in text
     assert "2025年3月8日 09:00" in text
-    assert "POST /v1/notices/N-2025-0042/objections" in text
-    assert "POST https://api.example.gov.cn/v1/notices/N-2025-0042/objections" in text
-    assert "登录" in text
+    # Plain words for people: sign in, the console's form, until then the procurement office; no API path.
+    assert "POST" not in text and "/v1/" not in text
+    assert "登录本系统账号后，在控制台的异议表单中填写" in text
+    assert "请于2025年3月8日 09:00（北京时间）前提出" in text
+    assert "异议表单开通前，请联系发布本公示的采购管理部门提交书面异议" in text
+
+
+def test_notice_page_names_the_procurement_contact_and_links_the_board() -> None:
+    data = notice(objection_contact="福州市采购办 0591-12345678", board_url="https://grading.example.gov.cn/notices")
+    text, _ = page_text(render_notice_html(data))
+    assert "异议表单开通前，请联系福州市采购办 0591-12345678提交书面异议" in text
+    assert '<a href="https://grading.example.gov.cn/notices">返回公示栏</a>' in render_notice_html(data)
+    with pytest.raises(ValidationError):
+        notice(board_url="javascript:alert(1)")
 
 
 def test_notice_title_follows_the_kind_unless_given() -> None:

@@ -74,14 +74,18 @@ class NoticeData(BaseModel):
     window_closes_at: AwareDatetime | None = None
     entries: tuple[NoticeEntry, ...] = ()
     objection_instructions: str | None = None
-    # Where the objection is filed (the API's full URL); without it the page shows the path.
+    # Where the objection is filed (the API's full URL), for machines (the JSON); people read the instructions.
     objection_url: str | None = None
+    # Whom a person without the console's objection form turns to: the procurement office's contact.
+    objection_contact: str | None = None
+    # The notice board, linked from the page.
+    board_url: str | None = None
     issuer: str | None = None
     # The machine-readable twin of the page, linked from it.
     json_url: str | None = None
     scheme_version: str | None = None
 
-    @field_validator("objection_url", "json_url")
+    @field_validator("objection_url", "json_url", "board_url")
     @classmethod
     def _links(cls, value: str | None) -> str | None:
         return _web_url(value)
@@ -105,15 +109,17 @@ class NoticeData(BaseModel):
         return _OBJECTION_PATH.format(notice_id=self.notice_id)
 
     def instructions(self) -> str | None:
-        """How to object, in Chinese: the given text, or the default naming the endpoint and the deadline."""
+        """How to object, in plain Chinese: the given text, or the default with the deadline and whom to contact."""
         if self.objection_instructions:
             return self.objection_instructions
         if self.window_closes_at is None:
             return None
         closes = _zh_time(self.window_closes_at)
+        contact = self.objection_contact or "发布本公示的采购管理部门"
         return (
-            f"对公示内容有异议的，请于{closes}（北京时间）前，登录账号后通过 "
-            f"POST {self.objection_path} 提交异议，写明所涉服务商、异议事项和理由，并附相关证明材料。"
+            f"对公示内容有异议的，请于{closes}（北京时间）前提出：登录本系统账号后，在控制台的异议表单中填写；"
+            f"异议表单开通前，请联系{contact}提交书面异议。"
+            "异议须写明所涉服务商、异议事项和理由，并附相关证明材料。"
             "逾期提交的异议不予受理。审核人员将对每条异议作出维持或驳回的决定。"
         )
 

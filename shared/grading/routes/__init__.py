@@ -1,6 +1,6 @@
 """One Powertools Router per resource; each API function includes the routers it serves."""
 
-from grading.routes import applications, evaluation, members, notices, providers, regradings, settings
+from grading.routes import applications, evaluation, members, notices, pages, providers, regradings, settings
 
 ALL_ROUTERS = [
     applications.router,
@@ -11,3 +11,4 @@ ALL_ROUTERS = [
     settings.router,
     members.router,
 ]
+ALL_ROUTERS.append(pages.router)  # the pages people open (HTML)
