@@ -1,5 +1,5 @@
 """The local AWS: moto in server mode on 127.0.0.1, one request at a time, with per-operation request counts.
-Also creates the template's tables, buckets and queues in it (create_resources)."""
+Also creates the template's tables, buckets, queues, EventBridge rules and SES identities in it (create_resources)."""
 
 from __future__ import annotations
 
@@ -212,6 +212,25 @@ def create_resources(stack: Stack) -> None:
         if "RedrivePolicy" in p:
             p["RedrivePolicy"] = json.dumps(p["RedrivePolicy"])
         sqs.create_queue(QueueName=name, Attributes={k: _attr(v) for k, v in p.items()})
+    create_rules_and_identities(stack)
+
+
+def create_rules_and_identities(stack: Stack) -> None:
+    """The template's EventBridge rules that target its queues (moto delivers matching events to them, and the
+    queue pollers play the queue to its function), and its SES identities (moto sends only from verified ones)."""
+    events, ses = internal_client("events", stack.region), internal_client("sesv2", stack.region)
+    for logical, res in stack.resources.items():
+        p = res.get("Properties", {})
+        if res["Type"] == "AWS::Events::Rule" and "EventPattern" in p:
+            name = f"{stack.name}-{logical}"
+            bus = str(stack.resolve(p.get("EventBusName", "default")))
+            events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(stack.resolve(p["EventPattern"])))
+            targets = [{"Id": str(t["Id"]), "Arn": str(stack.resolve(t["Arn"]))} for t in p.get("Targets", [])]
+            events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+        elif res["Type"] == "AWS::SES::EmailIdentity":
+            identity = str(stack.resolve(p["EmailIdentity"]))
+            if identity not in {i["IdentityName"] for i in ses.list_email_identities().get("EmailIdentities", [])}:
+                ses.create_email_identity(EmailIdentity=identity)
 
 
 def _attr(value: Any) -> str:

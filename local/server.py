@@ -15,6 +15,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from local import outbox
 from local.apigw import api_event, claims_from_authorization
 from local.backend import QuietHandler
 from local.events import EventRecorder
@@ -26,6 +27,7 @@ log = logging.getLogger("local.server")
 # Local-only hook for out-of-process callers (the e2e): waits until streams and queues are processed.
 DRAIN_PATH = "/_local/drain"
 EVENTS_PATH = "/_local/events"  # the domain events the stack emitted, oldest first (serve only)
+OUTBOX_PATH = "/_local/outbox"  # the emails sent through the local SES, oldest first (API.md "Notifications")
 
 
 def _segment_rank(segment: str) -> int:
@@ -81,6 +83,9 @@ class ApiServer:
             recorded = self.recorder.last(limit, request.args.get("detail_type"))
             listing = json.dumps({"items": recorded}, ensure_ascii=False)
             return Response(listing, 200, mimetype="application/json"), "events"
+        if request.method == "GET" and request.path == OUTBOX_PATH:
+            listing = json.dumps({"items": outbox.sent(self.stack.account, self.stack.region)}, ensure_ascii=False)
+            return Response(listing, 200, mimetype="application/json"), "outbox"
         found = self.match(request.method, request.path)
         if found is None:
             # API Gateway answers unknown routes *and* unknown methods with this response type.

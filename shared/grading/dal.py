@@ -26,12 +26,20 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
 | 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>                       | table |
 | 22| a provider user's rectification orders    | Query GSI2PK=RECTS#<owner sub>, newest first                | GSI2  |
+| 23| one email of one event to one recipient   | GetItem / conditional Put NOTIFY#<event id> / TO#<sha256(email)> (claim with a lease, then `sent`; TTL) | table |
+| 24| reminders sent to a recipient on a day    | UpdateItem ADD NOTIFY_CAP#<sha256(email)> / DAY#<date> (in the claim's transaction; TTL) | table |
+| 25| a recipient's reminder preference         | GetItem CONTACT#<sha256(email)> / PREFS; the unsubscribe link's token UNSUBSCRIBE#<token> / TOKEN | table |
+| 26| the registered reviewers' emails          | Query PK=STAFF#reviewers (one item per reviewer, SK <sub>)  | table |
+| 27| rectification deadlines in the next days  | Query DUE_PK=DUE#RECT_DEADLINE, DUE_SK between <tomorrow> and <in 3 days> | Due |
+| 28| open panels drawn 3 days ago (scorecards) | Query DUE_PK=DUE#CARD_REMIND, DUE_SK <= <now> (keys kept: the application is in PK) | Due |
 
 Due kinds (present only while there is something to do, removed in the transaction that does it):
 `DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until),
 `DUE#ELIMINATION` (providers at the consecutive-failure limit, by when they reached it), `DUE#RECT_DEADLINE`
 (rectification orders waiting on the provider, by deadline), `DUE#QUAL_REMIND` (qualifications, by the day 30 days
-before they expire), then `DUE#QUAL_EXPIRY` (reminded qualifications, by their expiry date).
+before they expire), then `DUE#QUAL_EXPIRY` (reminded qualifications, by their expiry date), `DUE#CARD_REMIND`
+(open panels, by 3 days after the draw: the daily sweep reminds the experts whose scorecard is missing).
+The notification items (patterns 23-26) are read and written by `dal_notify.py`, with this module's client.
 
 Items:
 
@@ -73,6 +81,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -83,6 +92,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from grading.audit import AuditEntry
+from grading.clock import iso
 from grading.config import settings
 from grading.errors import InvalidInput
 
@@ -195,6 +205,17 @@ def rectification_indexes(order: dict[str, Any]) -> dict[str, str]:
 def rectifications_by_owner(owner_sub: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
     """Pattern 22."""
     return _query_index("GSI2", "GSI2PK", f"RECTS#{owner_sub}", limit, token)
+
+
+CARD_REMIND_AFTER = timedelta(days=3)
+
+
+def panel_indexes(record: dict[str, Any], application_id: str) -> dict[str, str]:
+    """An open panel is due for a scorecard reminder 3 days after its draw (pattern 28)."""
+    if record.get("status") != "open" or not record.get("drawn_at"):
+        return {}
+    due = datetime.fromisoformat(str(record["drawn_at"]).replace("Z", "+00:00")) + CARD_REMIND_AFTER
+    return {"DUE_PK": "DUE#CARD_REMIND", "DUE_SK": f"{iso(due)}#{application_id}#{int(record['round']):02d}"}
 
 
 def qualification_key(credit_code: str, number: str) -> dict[str, str]:
