@@ -13,7 +13,8 @@ from grading import clock
 from grading.notify import send
 from grading.observability import logger, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every message failed is answered with every message listed, like any partial failure.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @tracer.capture_method
