@@ -102,10 +102,40 @@ def classify(environ: dict[str, Any]) -> tuple[str, str] | None:
     return "s3", f"{method.title()}Bucket{sub.title()}" if sub else f"{method.title()}Bucket"
 
 
+def keep_streams_through_rollbacks() -> None:
+    """moto undoes a cancelled TransactWriteItems by swapping in a deep copy of each table, stream shard included,
+    while the stream's shard iterators keep the old shard: every change after the first cancelled transaction
+    (a lost race, a duplicate delivery) would never reach the stream consumers. Keep the old shard object and give
+    it the copy's records (a cancelled transaction leaves none, as in DynamoDB). Idempotent."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend.transact_write_items, "_keeps_streams", False):
+        return
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        before = dict(self.tables)
+        try:
+            original(self, transact_items)
+        finally:
+            for name, table in before.items():
+                restored = self.tables.get(name)
+                shard = getattr(table, "stream_shard", None)
+                if restored is None or restored is table or shard is None or restored.stream_shard is None:
+                    continue
+                shard.items = restored.stream_shard.items
+                shard.table = restored
+                restored.stream_shard = shard
+
+    transact_write_items._keeps_streams = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 class LocalBackend:
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        keep_streams_through_rollbacks()
         self.middleware = SerializingMiddleware(DomainDispatcherApplication(create_backend_app))
         self.host, self.port = host, port
         self.url = ""

@@ -30,6 +30,8 @@ PUBLIC_ROUTES = {
     ("GET", "/v1/certificates/{number}/pdf"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
+    ("GET", "/unsubscribe/{token}"),  # the link in a reminder email: its token is the credential
+    ("POST", "/unsubscribe/{token}"),
 }
 
 
