@@ -56,6 +56,7 @@ def serve(args: argparse.Namespace) -> int:
             print(f"{kind:<10} {logical} = {name}")
     print(f"Functions  {', '.join(stack.functions)}")
     print(f"Drain      curl -X POST {api_url}{DRAIN_PATH}   (returns once streams and queues are processed)")
+    print(f"Outbox     curl {api_url}/_local/outbox   (the emails sent through the local SES)")
     print(f"Token      TOKEN=$({sys.executable} -m local token --sub u1 --groups providers)")
     print(f'           curl -H "Authorization: Bearer $TOKEN" {api_url}/v1/me/applications')
     print(f"State      {state_dir / 'state.json'}: {restored} items and objects restored; kept across restarts")

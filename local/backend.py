@@ -1,5 +1,5 @@
 """The local AWS: moto in server mode on 127.0.0.1, one request at a time, with per-operation request counts.
-Also creates the template's tables, buckets and queues in it (create_resources)."""
+Also creates the template's tables, buckets, queues, EventBridge rules and SES identities in it (create_resources)."""
 
 from __future__ import annotations
 
@@ -102,10 +102,40 @@ def classify(environ: dict[str, Any]) -> tuple[str, str] | None:
     return "s3", f"{method.title()}Bucket{sub.title()}" if sub else f"{method.title()}Bucket"
 
 
+def keep_streams_through_rollbacks() -> None:
+    """moto undoes a cancelled TransactWriteItems by swapping in a deep copy of each table, stream shard included,
+    while the stream's shard iterators keep the old shard: every change after the first cancelled transaction
+    (a lost race, a duplicate delivery) would never reach the stream consumers. Keep the old shard object and give
+    it the copy's records (a cancelled transaction leaves none, as in DynamoDB). Idempotent."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend.transact_write_items, "_keeps_streams", False):
+        return
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        before = dict(self.tables)
+        try:
+            original(self, transact_items)
+        finally:
+            for name, table in before.items():
+                restored = self.tables.get(name)
+                shard = getattr(table, "stream_shard", None)
+                if restored is None or restored is table or shard is None or restored.stream_shard is None:
+                    continue
+                shard.items = restored.stream_shard.items
+                shard.table = restored
+                restored.stream_shard = shard
+
+    transact_write_items._keeps_streams = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 class LocalBackend:
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        keep_streams_through_rollbacks()
         self.middleware = SerializingMiddleware(DomainDispatcherApplication(create_backend_app))
         self.host, self.port = host, port
         self.url = ""
@@ -212,6 +242,25 @@ def create_resources(stack: Stack) -> None:
         if "RedrivePolicy" in p:
             p["RedrivePolicy"] = json.dumps(p["RedrivePolicy"])
         sqs.create_queue(QueueName=name, Attributes={k: _attr(v) for k, v in p.items()})
+    create_rules_and_identities(stack)
+
+
+def create_rules_and_identities(stack: Stack) -> None:
+    """The template's EventBridge rules that target its queues (moto delivers matching events to them, and the
+    queue pollers play the queue to its function), and its SES identities (moto sends only from verified ones)."""
+    events, ses = internal_client("events", stack.region), internal_client("sesv2", stack.region)
+    for logical, res in stack.resources.items():
+        p = res.get("Properties", {})
+        if res["Type"] == "AWS::Events::Rule" and "EventPattern" in p:
+            name = f"{stack.name}-{logical}"
+            bus = str(stack.resolve(p.get("EventBusName", "default")))
+            events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(stack.resolve(p["EventPattern"])))
+            targets = [{"Id": str(t["Id"]), "Arn": str(stack.resolve(t["Arn"]))} for t in p.get("Targets", [])]
+            events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+        elif res["Type"] == "AWS::SES::EmailIdentity":
+            identity = str(stack.resolve(p["EmailIdentity"]))
+            if identity not in {i["IdentityName"] for i in ses.list_email_identities().get("EmailIdentities", [])}:
+                ses.create_email_identity(EmailIdentity=identity)
 
 
 def _attr(value: Any) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from local import outbox
 from local.apigw import api_event, claims_from_authorization
 from local.backend import QuietHandler
 from local.events import EventRecorder
@@ -28,6 +29,7 @@ log = logging.getLogger("local.server")
 DRAIN_PATH = "/_local/drain"
 EVENTS_PATH = "/_local/events"  # the domain events the stack emitted, oldest first (serve only)
 CLOCK_PATH = "/_local/clock"  # POST {"now": ISO 8601} fixes the time stamped on requests; DELETE: the wall clock
+OUTBOX_PATH = "/_local/outbox"  # the emails sent through the local SES, oldest first (API.md "Notifications")
 
 
 def _segment_rank(segment: str) -> int:
@@ -89,6 +91,9 @@ class ApiServer:
         if request.method == "OPTIONS" and self.stack.cors_headers and self._routed(request.path):
             # SAM's Cors: a mock integration answers every preflight, with no token and no function.
             return Response("", 200, headers=self.stack.cors_headers), "preflight"
+        if request.method == "GET" and request.path == OUTBOX_PATH:
+            listing = json.dumps({"items": outbox.sent(self.stack.account, self.stack.region)}, ensure_ascii=False)
+            return Response(listing, 200, mimetype="application/json"), "outbox"
         found = self.match(request.method, request.path)
         if found is None:
             # API Gateway answers unknown routes *and* unknown methods with this response type.

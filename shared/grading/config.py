@@ -29,6 +29,11 @@ class Settings(BaseModel):
     regrading_queue_url: str = Field(default="", alias="REGRADING_QUEUE_URL")
     notice_window_days: int = Field(default=7, alias="NOTICE_WINDOW_DAYS")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS")
+    # Notifications: the one SES identity mails are sent from, reminders per recipient and day, and how long a
+    # claimed mail is held before another delivery may take it over (longer than the notifier's timeout).
+    sender_address: str = Field(default="no-reply@grading.example.cn", alias="SENDER_ADDRESS")
+    reminder_daily_cap: int = Field(default=3, alias="REMINDER_DAILY_CAP")
+    notify_lease_seconds: int = Field(default=300, alias="NOTIFY_LEASE_SECONDS")
 
     @property
     def tz(self) -> timezone:

@@ -35,15 +35,23 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 29| the providers a user is a member of       | Query GSI2PK=MEMBER_OF#<sub> (GSI2SK = <cc>)                | GSI2  |
 | 30| an invitation (its code = <id>.<secret>)  | GetItem INVITATION#<id> / INVITATION                        | table |
 | 31| a provider's applications, newest first   | Query PK=PROVIDER#<cc>, SK begins_with APP# (a summary copy written in every application transaction) | table |
+| 32| one email of one event to one recipient   | GetItem / conditional Put NOTIFY#<event id> / TO#<sha256(email)> (claim with a lease, then `sent`; TTL) | table |
+| 33| reminders sent to a recipient on a day    | UpdateItem ADD NOTIFY_CAP#<sha256(email)> / DAY#<date> (in the claim's transaction; TTL) | table |
+| 34| a recipient's reminder preference         | GetItem CONTACT#<sha256(email)> / PREFS; the unsubscribe link's token UNSUBSCRIBE#<token> / TOKEN | table |
+| 35| the registered reviewers' emails          | Query PK=STAFF#reviewers (one item per reviewer, SK <sub>)  | table |
+| 36| rectification deadlines in the next days  | Query DUE_PK=DUE#RECT_DEADLINE, DUE_SK between <tomorrow> and <in 3 days> | Due |
+| 37| open panels drawn 3 days ago (scorecards) | Query DUE_PK=DUE#CARD_REMIND, DUE_SK <= <now> (keys kept: the application is in PK) | Due |
 
 Due kinds (present only while there is something to do, removed in the transaction that does it):
 `DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until),
 `DUE#ELIMINATION` (providers at the consecutive-failure limit, by when they reached it), `DUE#RECT_DEADLINE`
 (rectification orders waiting on the provider, by deadline), `DUE#RETURN_DEADLINE` (returned applications, by
 their 补正 deadline: the sweep lapses them), `DUE#QUAL_REMIND` (qualifications, by the day 30 days
-before they expire), then `DUE#QUAL_EXPIRY` (reminded qualifications, by their expiry date).
+before they expire), then `DUE#QUAL_EXPIRY` (reminded qualifications, by their expiry date), `DUE#CARD_REMIND`
+(open panels, by 3 days after the draw: the daily sweep reminds the experts whose scorecard is missing).
 The notice board (`GET /notices`, grading.pages) reads `DUE#NOTICE_CLOSE` whole as the list of open notices
 (pattern 14 with no upper bound), then pattern 10 for the rest; the certificate page is pattern 13 alone.
+The notification items (patterns 32-35) are read and written by `dal_notify.py`, with this module's client.
 
 Items:
 
@@ -90,6 +98,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -100,6 +109,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from grading.audit import AuditEntry
+from grading.clock import iso
 from grading.config import settings
 from grading.errors import InvalidInput
 
@@ -261,6 +271,17 @@ def applications_of_provider(credit_code: str) -> list[dict[str, Any]]:
         ScanIndexForward=False,
     )
     return [_strip(i) for i in items]
+
+
+CARD_REMIND_AFTER = timedelta(days=3)
+
+
+def panel_indexes(record: dict[str, Any], application_id: str) -> dict[str, str]:
+    """An open panel is due for a scorecard reminder 3 days after its draw (pattern 37)."""
+    if record.get("status") != "open" or not record.get("drawn_at"):
+        return {}
+    due = datetime.fromisoformat(str(record["drawn_at"]).replace("Z", "+00:00")) + CARD_REMIND_AFTER
+    return {"DUE_PK": "DUE#CARD_REMIND", "DUE_SK": f"{iso(due)}#{application_id}#{int(record['round']):02d}"}
 
 
 def qualification_key(credit_code: str, number: str) -> dict[str, str]:

@@ -115,6 +115,7 @@ def register_expert(caller: Caller, body: ExpertIn, now: datetime) -> ExpertView
         "name": body.name,
         "specialties": sorted(set(body.specialties)),
         "affiliations": sorted(set(body.affiliations)),
+        **({"email": body.email} if body.email else {}),
         "active": True,
         "created_at": at,
         "updated_at": at,
@@ -327,7 +328,16 @@ def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
             action="panel.drawn",
             audit_data={"round": round_, "seed": seed, "candidates": candidates, "drawn": drawn},
             application=updated,
-            extra=[dal.tx_put(dal.panel_key(application_id, round_), "panel", record, name="panel", new=True)],
+            extra=[
+                dal.tx_put(
+                    dal.panel_key(application_id, round_),
+                    "panel",
+                    record,
+                    name="panel",
+                    new=True,
+                    indexes=dal.panel_indexes(record, application_id),
+                )
+            ],
             provider=provider,
         )
         dossier.application = updated
@@ -378,7 +388,12 @@ def decline(caller: Caller, application_id: str, reason: str, now: datetime) -> 
             audit_data={"round": round_, **decline_entry},
             extra=[
                 dal.tx_put(
-                    dal.panel_key(application_id, round_), "panel", updated, name="panel", expected_version=version
+                    dal.panel_key(application_id, round_),
+                    "panel",
+                    updated,
+                    name="panel",
+                    expected_version=version,
+                    indexes=dal.panel_indexes(updated, application_id),
                 )
             ],
         )

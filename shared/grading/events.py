@@ -230,6 +230,49 @@ def _invitation_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[
     ]
 
 
+def _panel_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    """A seat on a panel: the drawn experts when it is drawn, a replacement when one declines. No credit code:
+    the experts learn whom they evaluate from the dossier, which the notifier reads."""
+    before = set((old or {}).get("members") or [])
+    seated = [m for m in new.get("members") or [] if m not in before]
+    if new.get("status") != "open" or not seated:
+        return []
+    application_id = str(new.get("PK", "")).removeprefix("APP#")
+    return [
+        DomainEvent(
+            "PanelSeated",
+            {
+                "application_id": application_id,
+                "round": new.get("round"),
+                "experts": seated,
+                "at": new.get("drawn_at") if old is None else ((new.get("declines") or [{}])[-1].get("at")),
+                "event_id": f"panel:{application_id}:{new.get('round')}:seated:{len(new.get('declines') or [])}",
+            },
+        )
+    ]
+
+
+def _objection_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    before, after = (old or {}).get("status"), new.get("status")
+    if before != "open" or after not in ("upheld", "dismissed"):
+        return []
+    return [
+        DomainEvent(
+            "ObjectionResolved",
+            {
+                "objection_id": new["objection_id"],
+                "notice_id": new.get("notice_id"),
+                "application_id": new.get("application_id"),
+                "credit_code": new["credit_code"],
+                "decision": after,
+                "outcome": new.get("outcome"),
+                "at": new.get("resolved_at"),
+                "event_id": f"objection:{new['objection_id']}:{after}",
+            },
+        )
+    ]
+
+
 def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[DomainEvent]:
     """The domain events that one item change means (an empty list for most changes)."""
     if new is None:
@@ -251,4 +294,8 @@ def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[D
         return _regrading_events(old, new)
     if kind == "invitation":
         return _invitation_events(old, new)
+    if kind == "panel":
+        return _panel_events(old, new)
+    if kind == "objection":
+        return _objection_events(old, new)
     return []

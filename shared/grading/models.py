@@ -37,10 +37,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")]
+
+
 class Contact(Strict):
     name: Text100
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 -]{5,19}$")]
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")]
+    email: Email
 
 
 class ProviderIn(Strict):
@@ -195,6 +198,7 @@ class ExpertIn(Strict):
     affiliations: list[CreditCodeRef] = Field(
         default_factory=list, max_length=50, description="credit codes of declared conflicts (回避)"
     )
+    email: Email | None = Field(default=None, description="where panel seats and scorecard reminders are sent")
 
 
 class ExpertPatch(Strict):
@@ -209,6 +213,7 @@ class ExpertView(BaseModel):
     name: str
     specialties: list[str]
     affiliations: list[str]
+    email: str | None = None
     active: bool
     updated_at: str
 
@@ -446,3 +451,17 @@ class QualificationView(BaseModel):
     mandatory: bool
     status: Literal["pending", "valid", "expiring", "expired", "rejected", "replaced"]
     replaces: str | None = None
+
+
+class ReviewerContactIn(Strict):
+    name: Text100
+    email: Email
+    active: bool = True
+
+
+class ReviewerContactView(BaseModel):
+    sub: str
+    name: str
+    email: str
+    active: bool
+    updated_at: str

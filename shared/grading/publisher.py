@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from grading.config import settings
-from grading.events import events_for
+from grading.events import DomainEvent, events_for
 from grading.observability import logger
 
 if TYPE_CHECKING:
@@ -32,3 +32,13 @@ def publish_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> in
     for e in events:
         logger.info("domain event", detail_type=e.detail_type, event_id=e.detail.get("event_id"))
     return len(events)
+
+
+def publish(events: list[DomainEvent]) -> None:
+    """Put events the sweep raises itself (its reminders), 10 to a PutEvents call; raises if any was refused."""
+    for start in range(0, len(events), 10):
+        chunk = events[start : start + 10]
+        entries: list[Any] = [e.entry(settings().event_bus_name) for e in chunk]
+        response = client().put_events(Entries=entries)
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} event(s): {response['Entries']}")

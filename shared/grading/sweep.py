@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from grading import dal, lapse, overdue, providers, readmission
+from grading import dal, lapse, overdue, providers, readmission, reminders
 from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -32,6 +32,8 @@ class SweepReport:
     applications_lapsed: int = 0
     rectifications_overdue: int = 0
     waiting_on_objections: int = 0
+    rectification_reminders: int = 0
+    scorecard_reminders: int = 0
     items_read: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
 
@@ -86,6 +88,12 @@ def run(now: datetime) -> SweepReport:
         except Exception as exc:
             logger.exception("expiring certificate failed", number=certificate.get("number"))
             report.failures.append({"item": f"certificate {certificate.get('number')}", "error": repr(exc)})
+    try:
+        for name, count in reminders.run(now).items():
+            setattr(report, name, count)
+    except Exception as exc:  # a reminder not raised today is raised by the re-run (or tomorrow), sent once
+        logger.exception("reminders failed")
+        report.failures.append({"item": "reminders", "error": repr(exc)})
     return report
 
 

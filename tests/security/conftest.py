@@ -72,6 +72,7 @@ class World:
     rectification_id: str = "NOSUCHRECT"
     run_id: str = "NOSUCHRUN"
     qualification: str = "NOSUCHQUAL"
+    unsubscribe_token: str = "NOSUCHTOKEN0000000000"
     credit_code: str = CREDIT_CODE
     expert_on: str = "expert-it_services-00"
     expert_off: str = OFF_PANEL_EXPERT
@@ -297,6 +298,15 @@ def _reported(api: Api, world: World) -> None:
 
 
 # state -> (the state it starts from, the step that leads here); one application owned by PROVIDER throughout.
+def _reminded(api: Api, world: World) -> None:
+    """A reminder went to someone: their unsubscribe link exists."""
+    from datetime import UTC, datetime
+
+    from grading import dal_notify
+
+    world.unsubscribe_token = dal_notify.unsubscribe_token("reminded@example.cn", datetime.now(UTC))[0]
+
+
 STATES: dict[str, tuple[str | None, Any]] = {
     "empty": (None, lambda api, world: None),
     "submitted": ("empty", _submit),
@@ -314,6 +324,7 @@ STATES: dict[str, tuple[str | None, Any]] = {
     "regrading": ("certified", _regrading),
     "rectification": ("certified", _rectification),  # a failed assessment opened an order
     "reported": ("rectification", _reported),
+    "reminded": ("empty", _reminded),
 }
 
 

@@ -274,6 +274,15 @@ ROWS: list[Row] = [
         "admins"),
     Row("ResumeRegrading", "POST", "/v1/regradings/{run_id}/resume",    "401 403 403 403 403 403 202", "regrading",
         "admins"),
+    # --- notifications (NotificationsFunction)
+    Row("PutReviewer", "PUT", "/v1/reviewers/reviewer-9",               "401 403 403 403 403 403 200", "empty",
+        "admins", body=lambda w: {"name": "新审核员", "email": "new.reviewer@example.cn"}),
+    Row("ListReviewers", "GET", "/v1/reviewers",                        "401 403 403 403 403 403 200", "empty",
+        "admins"),
+    Row("UnsubscribePage", "GET", "/unsubscribe/{unsubscribe_token}",   "200 200 200 200 200 200 200", "reminded",
+        "anyone with the link (the token is the credential)"),
+    Row("Unsubscribe", "POST", "/unsubscribe/{unsubscribe_token}",      "200 200 200 200 200 200 200", "reminded",
+        "anyone with the link (the token is the credential)"),
     # --- the contract itself (ApiDocsFunction)
     Row("OpenApiDocument", "GET", "/openapi.json",                      "200 200 200 200 200 200 200", "empty",
         "anyone"),

@@ -32,6 +32,8 @@ PUBLIC_ROUTES = {
     ("GET", "/notices"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
+    ("GET", "/unsubscribe/{token}"),  # the link in a reminder email: its token is the credential
+    ("POST", "/unsubscribe/{token}"),
 }
 
 

@@ -1,6 +1,16 @@
 """One Powertools Router per resource; each API function includes the routers it serves."""
 
-from grading.routes import applications, evaluation, members, notices, pages, providers, regradings, settings
+from grading.routes import (
+    applications,
+    evaluation,
+    members,
+    notices,
+    notifications,
+    pages,
+    providers,
+    regradings,
+    settings,
+)
 
 ALL_ROUTERS = [
     applications.router,
@@ -10,5 +20,6 @@ ALL_ROUTERS = [
     regradings.router,
     settings.router,
     members.router,
+    notifications.router,
 ]
 ALL_ROUTERS.append(pages.router)  # the pages people open (HTML)

@@ -1,0 +1,359 @@
+"""NotifierFunction against moto: each domain event's email (rendered text checked), one email per event and
+recipient however often the event is delivered, the daily reminder cap, unsubscribing, and no mail lost when a
+sender dies between its claim and SES."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from grading import dal, dal_notify, sweep
+from local import outbox
+from local.host import FunctionHost
+from local.pollers import EventPollers
+from local.template import Stack
+from tests.integration.conftest import (
+    ADMIN,
+    CREDIT_CODE,
+    REVIEWER,
+    Api,
+    evaluating_application,
+    in_notice_application,
+    submit,
+)
+from tests.integration.test_providers import assess
+
+CONTACT = "zhang@example.cn"
+
+
+def mails(to: str | None = None) -> list[dict[str, Any]]:
+    return [m for m in outbox.sent() if to is None or to in m["to"]]
+
+
+def the_mail(prefix: str, to: str) -> dict[str, Any]:
+    [mail] = [m for m in mails(to) if m["subject"].startswith(prefix)]
+    return mail
+
+
+def subjects(to: str | None = None) -> list[str]:
+    return [m["subject"] for m in mails(to)]
+
+
+@pytest.fixture
+def pollers(stack: Stack, host: FunctionHost) -> Iterator[EventPollers]:
+    """The template's event sources, played: stream -> events -> the notification rule -> queue -> notifier."""
+    running = EventPollers(stack, host)
+    running.start()
+    yield running
+    running.stop()
+
+
+def sqs_event(detail_type: str, detail: dict[str, Any], message_id: str = "m1") -> dict[str, Any]:
+    event = {
+        "version": "0",
+        "id": "e-" + message_id,
+        "source": "provider-grading",
+        "detail-type": detail_type,
+        "time": "2026-12-01T00:00:00Z",
+        "detail": detail,
+    }
+    return {
+        "Records": [
+            {
+                "messageId": message_id,
+                "receiptHandle": "r",
+                "body": json.dumps(event, ensure_ascii=False),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
+
+
+def test_a_returned_application_tells_its_contact_the_reasons_and_deadline(api: Api, pollers: EventPollers) -> None:
+    app_id = submit(api)
+    review = {"decision": "return", "reasons": ["请上传营业执照", "资质证书<已过期>"]}
+    reply = api.call("POST", f"/v1/applications/{app_id}/review", review, who=REVIEWER)
+    assert reply.status == 200, reply.body
+    pollers.drain(timeout=30)
+    deadline = dal.get_application(app_id)[0]["return_deadline"]  # type: ignore[index]
+    [mail] = mails(CONTACT)
+    assert mail["to"] == [CONTACT]
+    assert mail["subject"] == f"【补正通知】福州云服务有限公司的申请需补充材料，请于{deadline}前补正"
+    assert "  1. 请上传营业执照\n  2. 资质证书<已过期>\n" in mail["text"]
+    assert f"补正截止日期：{deadline}" in mail["text"]
+    assert "<li>资质证书&lt;已过期&gt;</li>" in mail["html"] and "<已过期>" not in mail["html"]
+    assert "不能退订" in mail["text"] and "unsubscribe" not in mail["text"]
+
+
+REVIEWER_EMAIL = "li.reviewer@example.cn"
+KEYS = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
+
+
+def experts_with_email(api: Api, count: int = 6) -> list[str]:
+    ids = [f"expert-it-{i:02d}" for i in range(count)]
+    for expert_id in ids:
+        body = {
+            "expert_id": expert_id,
+            "name": f"王{i}" if (i := ids.index(expert_id)) else "王教授",
+            "specialties": ["it_services"],
+            "email": f"{expert_id}@experts.example.cn",
+        }
+        assert api.call("POST", "/v1/experts", body, who=ADMIN).status == 201
+    return ids
+
+
+def register_reviewer(api: Api) -> None:
+    body = {"name": "李审核", "email": REVIEWER_EMAIL}
+    reply = api.call("PUT", "/v1/reviewers/reviewer-1", body, who=ADMIN)
+    assert reply.status == 200 and reply.body["email"] == REVIEWER_EMAIL, reply.body
+
+
+def test_each_step_of_a_life_tells_who_must_act(api: Api, pollers: EventPollers) -> None:
+    register_reviewer(api)
+    experts = experts_with_email(api)
+    app_id, notice_id = in_notice_application(api)
+    pollers.drain(timeout=60)
+    [waiting] = mails(REVIEWER_EMAIL)
+    assert waiting["subject"] == "【待审核】福州云服务有限公司的申请等待初步审核"
+    assert f"申请（编号 {app_id}）已提交，等待初步审核" in waiting["text"]
+    assert subjects(CONTACT) == [
+        "【初审通过】福州云服务有限公司的申请已通过初步审核",
+        "【分级结果】福州云服务有限公司：一级",
+        "【公示】福州云服务有限公司的分级结果已公示",
+    ]
+    decided, published = mails(CONTACT)[1:]
+    assert "拟定等级：一级，综合得分 90.00。" in decided["text"] and f"公示编号 {notice_id}" in decided["text"]
+    assert f"/v1/notices/{notice_id}/html" in published["text"]
+    panel = dal.get_dossier(app_id).panel()
+    assert panel is not None
+    seated = [m for e in experts for m in mails(f"{e}@experts.example.cn")]
+    assert len(seated) == 5 == len(panel["members"])
+    assert {m["to"][0].split("@")[0] for m in seated} == set(panel["members"])
+    assert all(m["subject"] == "【专家抽选通知】您已被抽选为福州云服务有限公司的实地考察专家" for m in seated)
+    assert "第 1 轮实地考察的评审专家" in seated[0]["text"]
+
+    later = datetime.now(UTC) + timedelta(days=8)
+    sweep.run(later)
+    failed = assess(api, "2026-Q3", passing=False)
+    assert failed.status == 201, failed.body
+    pollers.drain(timeout=60)
+    order = dal.get_item(dal.rectification_key(failed.body["rectification_id"]))
+    assert order is not None
+    opened = the_mail("【整改通知】", CONTACT)
+    assert opened["subject"] == f"【整改通知】福州云服务有限公司2026-Q3考核不合格，请于{order['deadline']}前完成整改"
+    assert f"整改截止日期：{order['deadline']}" in opened["text"]
+
+    # 3 days before the deadline (China time), the sweep reminds; the next day's sweep raises it again: one mail.
+    deadline = datetime.fromisoformat(order["deadline"]).replace(hour=2, tzinfo=UTC)
+    sweep.run(deadline - timedelta(days=3))
+    sweep.run(deadline - timedelta(days=2))
+    pollers.drain(timeout=60)
+    reminders = [m for m in mails(CONTACT) if m["subject"].startswith("【整改提醒】")]
+    assert [m["subject"] for m in reminders] == [f"【整改提醒】整改期限{order['deadline']}即将到期"]
+    assert "/unsubscribe/" in reminders[0]["text"] and "退订提醒" in reminders[0]["html"]
+    assert reminders[0]["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    assert assess(api, "2026-Q4", passing=False).status == 201
+    sweep.run(deadline + timedelta(days=1))
+    pollers.drain(timeout=60)
+    eliminated = the_mail("【淘汰通知】", CONTACT)
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None
+    assert eliminated["subject"] == "【淘汰通知】福州云服务有限公司已被取消分级资格"
+    assert f"禁入期至 {provider['banned_until']}" in eliminated["text"] and "连续 2 个考核周期" in eliminated["text"]
+
+
+def returned(api: Api) -> tuple[str, dict[str, Any]]:
+    """A returned application and the ApplicationReviewed detail the publisher gives it."""
+    from grading.events import events_for
+
+    app_id = submit(api)
+    review = {"decision": "return", "reasons": ["请上传营业执照"]}
+    assert api.call("POST", f"/v1/applications/{app_id}/review", review, who=REVIEWER).status == 200
+    app = {**dal.get_application(app_id)[0], "type": "application"}  # type: ignore[dict-item]
+    [event] = events_for({**app, "status": "submitted"}, app)
+    return app_id, event.detail
+
+
+def test_a_duplicate_delivery_sends_nothing_more(api: Api, host: FunctionHost) -> None:
+    _, detail = returned(api)
+    first = host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1"))
+    again = host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m2"))
+    assert first == again == {"batchItemFailures": []}
+    assert len(mails(CONTACT)) == 1
+    twice_in_one_batch = sqs_event("ApplicationReviewed", detail, "m3")
+    twice_in_one_batch["Records"] += sqs_event("ApplicationReviewed", detail, "m4")["Records"]
+    assert host.invoke("NotifierFunction", twice_in_one_batch) == {"batchItemFailures": []}
+    assert len(mails(CONTACT)) == 1
+    record = dal_notify.delivery(f"{detail['event_id']}:application_returned", CONTACT)
+    assert record is not None and record["status"] == "sent" and record["message_id"]
+
+
+def test_a_sender_that_died_after_its_claim_loses_no_mail(api: Api, host: FunctionHost) -> None:
+    _, detail = returned(api)
+    event_id = f"{detail['event_id']}:application_returned"
+    now = datetime.now(UTC)
+    # Claimed a moment ago by a sender that may still be sending: this delivery waits (and is retried).
+    assert dal_notify.claim(event_id, CONTACT, "application_returned", now, 120, None) == "claimed"
+    busy = host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1"))
+    assert busy == {"batchItemFailures": [{"itemIdentifier": "m1"}]} and mails(CONTACT) == []
+    # The same claim, its lease run out: that sender died before SES. The redelivery sends it, once.
+    dal.client().delete_item(TableName=dal.table_name(), Key=dal._ser(dal_notify.delivery_key(event_id, CONTACT)))
+    assert dal_notify.claim(event_id, CONTACT, "application_returned", now - timedelta(minutes=5), 120, None) == (
+        "claimed"
+    )
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m2")) == {"batchItemFailures": []}
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m3")) == {"batchItemFailures": []}
+    assert len(mails(CONTACT)) == 1
+
+
+def test_a_mail_ses_refused_is_sent_by_the_retry(api: Api, host: FunctionHost, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grading.notify import send
+
+    _, detail = returned(api)
+    real = send.client().send_email
+    calls = {"n": 0}
+
+    def flaky(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("SES throttled")
+        return real(**kwargs)
+
+    monkeypatch.setattr(send.client(), "send_email", flaky)
+    failed = host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1"))
+    assert failed == {"batchItemFailures": [{"itemIdentifier": "m1"}]} and mails(CONTACT) == []
+    assert dal_notify.delivery(f"{detail['event_id']}:application_returned", CONTACT) is None  # claim given back
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m2")) == {"batchItemFailures": []}
+    assert len(mails(CONTACT)) == 1 and calls["n"] == 2
+
+
+def expiring(number: str) -> dict[str, Any]:
+    return {
+        "credit_code": CREDIT_CODE,
+        "number": number,
+        "type": "ISO 9001",
+        "valid_until": "2027-06-30",
+        "reminded_on": "2027-05-31",
+        "event_id": f"qualification:{CREDIT_CODE}:{number}:expiring:2027-06-30",
+    }
+
+
+def test_reminders_are_capped_per_recipient_and_day_but_notices_are_not(api: Api, host: FunctionHost) -> None:
+    _, detail = returned(api)
+    for i in range(4):
+        host.invoke("NotifierFunction", sqs_event("QualificationExpiring", expiring(f"Q-{i}"), f"m{i}"))
+    reminders = [m for m in mails(CONTACT) if m["subject"].startswith("【资质到期提醒】")]
+    assert [m["subject"] for m in reminders] == [
+        f"【资质到期提醒】ISO 9001（Q-{i}）将于2027-06-30到期" for i in range(3)
+    ]
+    assert "您申报的资质证书 ISO 9001（编号 Q-0）将于 2027-06-30 到期。" in reminders[0]["text"]
+    capped = dal_notify.delivery(expiring("Q-3")["event_id"] + ":qualification_expiring", CONTACT)
+    assert capped is not None and capped["status"] == "capped"
+    host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m9"))
+    assert mails(CONTACT)[-1]["subject"].startswith("【补正通知】")
+
+
+def test_unsubscribing_stops_reminders_and_never_notices(api: Api, host: FunctionHost) -> None:
+    _, detail = returned(api)
+    host.invoke("NotifierFunction", sqs_event("QualificationExpiring", expiring("Q-1"), "m1"))
+    [reminder] = mails(CONTACT)
+    link = reminder["headers"]["List-Unsubscribe"].strip("<>")
+    assert f"退订：{link}" in reminder["text"] and f'href="{link}"' in reminder["html"]
+    path = "/unsubscribe/" + link.rsplit("/", 1)[1]
+    page = api.client.get(path)
+    assert page.status_code == 200 and '<form method="post"' in page.get_data(as_text=True)
+    assert dal_notify.unsubscribe_token(CONTACT, datetime.now(UTC))[1] is True  # opening the page changes nothing
+    assert api.client.get("/unsubscribe/" + "x" * 32).status_code == 404
+    # A mail client's RFC 8058 one-click POST: a form body, no token.
+    one_click = api.client.post(
+        path, data="List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert one_click.status_code == 200 and "已退订" in one_click.get_data(as_text=True)
+    host.invoke("NotifierFunction", sqs_event("QualificationExpiring", expiring("Q-2"), "m2"))
+    assert len(mails(CONTACT)) == 1
+    host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m3"))
+    assert len(mails(CONTACT)) == 2 and mails(CONTACT)[-1]["subject"].startswith("【补正通知】")
+
+
+def test_an_objections_outcome_is_told_to_the_provider(api: Api, pollers: EventPollers) -> None:
+    app_id, notice_id = in_notice_application(api)
+    filed = api.call(
+        "POST",
+        f"/v1/notices/{notice_id}/objections",
+        {"application_id": app_id, "reason": "服务案例与事实不符"},
+        who=("someone", "providers"),
+    )
+    assert filed.status == 201, filed.body
+    resolution = {"decision": "dismissed", "note": "经核查，异议不成立"}
+    resolved = api.call("POST", f"/v1/objections/{filed.body['objection_id']}/resolution", resolution, who=REVIEWER)
+    assert resolved.status == 200, resolved.body
+    pollers.drain(timeout=60)
+    [told] = [m for m in mails(CONTACT) if m["subject"].startswith("【异议处理结果】")]
+    assert told["subject"] == "【异议处理结果】福州云服务有限公司的公示异议已处理"
+    assert "已处理：异议不成立。\n公示继续进行。\n处理意见：经核查，异议不成立\n" in told["text"]
+
+
+def test_experts_hear_of_their_seat_and_of_a_missing_scorecard(api: Api, pollers: EventPollers) -> None:
+    experts_with_email(api)
+    app_id = evaluating_application(api)
+    drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
+    assert drawn.status == 201, drawn.body
+    scorer, *waiting = drawn.body["panel"]
+    card = {"scores": {k: 85 for k in KEYS}, "comment": "良好"}
+    assert (
+        api.call("PUT", f"/v1/applications/{app_id}/scorecards/{scorer}", card, who=(scorer, "experts")).status == 200
+    )
+    sweep.run(datetime.now(UTC) + timedelta(days=2))  # not yet 3 days after the draw
+    pollers.drain(timeout=60)
+    assert [m for m in mails() if m["subject"].startswith("【评分提醒】")] == []
+    sweep.run(datetime.now(UTC) + timedelta(days=3, hours=1))
+    sweep.run(datetime.now(UTC) + timedelta(days=4, hours=1))  # the next day: raised again, sent once
+    pollers.drain(timeout=60)
+    reminded = [m for m in mails() if m["subject"].startswith("【评分提醒】")]
+    assert sorted(m["to"][0] for m in reminded) == sorted(f"{e}@experts.example.cn" for e in waiting)
+    assert all(m["subject"] == "【评分提醒】福州云服务有限公司的评分表尚未提交" for m in reminded)
+    assert "/unsubscribe/" in reminded[0]["text"]
+    assert len(mails(f"{scorer}@experts.example.cn")) == 1  # only the seat
+
+
+def test_user_text_is_escaped_in_the_html_part(api: Api, host: FunctionHost) -> None:
+    from tests.integration.conftest import application_body
+
+    body = application_body()
+    body["provider"]["name"] = '<img src=x onerror="alert(1)">有限公司'
+    app_id = submit(api, body)
+    review = {"decision": "reject", "reasons": ["<script>alert('x')</script>"]}
+    assert api.call("POST", f"/v1/applications/{app_id}/review", review, who=REVIEWER).status == 200
+    detail = {
+        "application_id": app_id,
+        "credit_code": CREDIT_CODE,
+        "decision": "reject",
+        "return_deadline": None,
+        "event_id": f"{app_id}:2",
+    }
+    host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail))
+    [mail] = mails(CONTACT)
+    assert "<script>" not in mail["html"] and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in mail["html"]
+    assert "<img" not in mail["html"] and "&lt;img src=x" in mail["html"]
+    assert "<script>alert('x')</script>" in mail["text"]  # the text part is text
+    assert mail["subject"] == '【初审未通过】<img src=x onerror="alert(1)">有限公司的申请未通过初步审核'
+
+
+def test_the_reviewer_registry_is_for_admins(api: Api) -> None:
+    register_reviewer(api)
+    listed = api.call("GET", "/v1/reviewers", who=ADMIN)
+    assert listed.status == 200 and [r["email"] for r in listed.body["items"]] == [REVIEWER_EMAIL]
+    bad = api.call("PUT", "/v1/reviewers/reviewer-2", {"name": "赵", "email": "not-an-email"}, who=ADMIN)
+    assert bad.status == 422 and bad.body["error"]["details"][0]["field"] == "email"
+    refused = api.call("PUT", "/v1/reviewers/reviewer-2", raw="{not json", who=REVIEWER)
+    assert refused.status == 403  # before its body is read
