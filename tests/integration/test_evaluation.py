@@ -122,7 +122,7 @@ def test_decline_draws_the_next_in_rank(api: Api) -> None:
     assert api.call("GET", f"/v1/applications/{app_id}/panel", who=ADMIN).body["verification"]["matches"]
     outsider = next(c for c in drawn["candidates"] if c not in reply.body["panel"] and c != leaving)
     refused = api.call("POST", f"/v1/applications/{app_id}/panel/decline", {"reason": "x"}, who=expert(outsider))
-    assert refused.status == 403, refused.body  # API.md: someone else's record (the seat is not theirs)
+    assert refused.status == 404 and refused.body["error"]["code"] == "NOT_FOUND"  # as the matrix: not told it exists
 
 
 def test_scorecards_are_checked_against_the_scheme(api: Api) -> None:
@@ -152,7 +152,7 @@ def test_off_panel_expert_cannot_score(api: Api) -> None:
     drawn = draw(api, app_id)
     outsider = next(i for i in ids if i not in drawn["panel"])
     reply = api.call("PUT", f"/v1/applications/{app_id}/scorecards/{outsider}", card(80), who=expert(outsider))
-    assert reply.status == 403, reply.body  # API.md: someone else's record
+    assert reply.status == 404 and reply.body["error"]["code"] == "NOT_FOUND"  # as the matrix: not told it exists
 
 
 def test_decision_by_hand_and_late_cards(api: Api) -> None:
