@@ -15,12 +15,20 @@ $(VENV)/.installed: requirements-dev.txt shared/requirements.txt layers/render/r
 
 install: $(VENV)/.installed
 
+## The web console's npm libraries at the versions web/package-lock.json pins (ECharts; axe-core for its tests)
+WEB_DEPS := web/node_modules/.package-lock.json
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+web: $(WEB_DEPS)
+.PHONY: web
+
 ## Debian tools the visual tests use (poppler, headless Chromium, a CJK font); installs only what is missing
 system-deps:
 	bash scripts/system-deps.sh
 
 ## Run the whole system locally: moto backend + the API on 127.0.0.1:$(PORT)
-serve: install
+serve: install web
 	PORT=$(PORT) $(PY) -m local serve --port $(PORT) --backend-port $(BACKEND_PORT)
 
 ## Invoke one function like `sam local invoke`: make invoke FUNCTION=ApplicationsFunction EVENT=events/...json
@@ -44,7 +52,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 ## Everything CI runs: lint, types, template, then unit, integration and end-to-end tests
-test: lint typecheck system-deps
+test: lint typecheck system-deps web
 	$(PY) -m pytest
 
 fmt: install
