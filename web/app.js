@@ -63,30 +63,40 @@ function layout(s, current) {
   );
 }
 
+let latest = 0; // only the newest navigation may fill the page (a sign-in both changes the hash and routes)
+
 export async function route() {
+  const mine = (latest += 1);
   const main = document.getElementById("main");
+  main.dataset.ready = "";
   const [path, ...params] = (window.location.hash.replace(/^#\/?/, "") || "").split("/").map(decodeURIComponent);
   const s = auth.session();
   if (!s) {
+    if (mine !== latest) return;
     layout(null);
     main.replaceChildren(loginPage(auth, route));
     document.title = "登录 · 服务商分级管理";
+    main.dataset.page = "login";
+    main.dataset.ready = "1";
     return;
   }
   const name = path && ROUTES[path] ? path : home(s.groups);
   const [title, groups, render] = ROUTES[name];
   layout(s, name);
-  main.replaceChildren();
+  const view = document.createElement("div");
   if (!groups.some((g) => s.groups.includes(g))) {
-    main.append(h("h1", {}, "无权访问"), notice("您的角色不能使用此页面。", "error"));
-    return;
+    view.append(h("h1", {}, "无权访问"), notice("您的角色不能使用此页面。", "error"));
+  } else {
+    document.title = `${title || "详情"} · 服务商分级管理`;
+    try {
+      await render(view, params, s);
+    } catch (err) {
+      view.append(notice(`页面加载失败：${err.message}`, "error"));
+    }
   }
-  document.title = `${title || "详情"} · 服务商分级管理`;
-  try {
-    await render(main, params, s);
-  } catch (err) {
-    main.append(notice(`页面加载失败：${err.message}`, "error"));
-  }
+  if (mine !== latest) return;
+  main.replaceChildren(...view.childNodes);
+  main.dataset.app = view.dataset.app || "";
   main.dataset.page = name;
   main.dataset.ready = "1";
 }
@@ -103,10 +113,7 @@ async function start() {
       document.getElementById("main").append(notice(err.message, "error"));
     }
   }
-  window.addEventListener("hashchange", () => {
-    document.getElementById("main").dataset.ready = "";
-    route();
-  });
+  window.addEventListener("hashchange", () => route());
   await route();
 }
 

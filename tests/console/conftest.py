@@ -48,7 +48,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             locale="zh-CN",
             viewport={"width": 1280, "height": 900},
         )
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(60_000)  # a shared, busy machine: API calls can take seconds
         yield context
         context.close()
 
@@ -76,8 +76,10 @@ class Console:
 
     def sign_in(self, sub: str) -> None:
         self.page.goto(f"{self.stack.api}/")
-        if self.page.locator("button", has_text="退出").count():
+        self.ready()
+        if self.page.locator("main").get_attribute("data-page") != "login":
             self.page.get_by_role("button", name="退出").click()
+            self.page.wait_for_selector("main[data-page='login'][data-ready='1']")
         self.page.locator(f"button[data-sub='{sub}']").click()
         self.ready()
 
@@ -110,5 +112,6 @@ def console(browser_context: Any, stack: LocalStack) -> Iterator[Console]:
     page = browser_context.new_page()
     c = Console(page, stack)
     yield c
+    page.screenshot(path=str(ARTIFACTS.parent / "console-last-page.png"), full_page=True)  # what a failure saw
     page.close()
     assert c.errors == [], f"uncaught errors in the page: {c.errors}"

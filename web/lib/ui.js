@@ -121,3 +121,11 @@ export function form(attrs, children, action) {
   });
   return el;
 }
+
+// Pages build their parts with `cond ? part : null`; let append() and prepend() skip the nulls, as h() does.
+for (const method of ["append", "prepend"]) {
+  const original = Element.prototype[method];
+  Element.prototype[method] = function appendParts(...parts) {
+    return original.apply(this, parts.flat(Infinity).filter((p) => p !== null && p !== undefined && p !== false));
+  };
+}

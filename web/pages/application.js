@@ -5,14 +5,19 @@ import { DOC_KINDS, field, fmtTime, form, h, notice, section, table, zhCategory,
 
 const ACTION_ZH = {
   submit: "提交申请",
-  review: "初审",
   resubmit: "补正后重新提交",
+  pass: "初审通过",
+  return: "退回补正",
+  reject: "驳回",
   draw_panel: "抽取专家",
   decline: "专家回避",
-  decide: "确定等级",
-  decision: "确定等级",
-  certify: "发证",
+  decide_graded: "确定等级",
+  decide_not_graded: "评定为未定级",
+  objection_reevaluate: "异议成立，重新评审",
+  objection_reject: "异议成立，驳回",
+  certify: "公示期满，发证",
   withdraw: "撤回",
+  lapse: "补正逾期",
 };
 let uploaded = null; // what the last upload said, shown again once the page has reloaded its documents
 const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
@@ -221,6 +226,25 @@ async function adminActions(app) {
   return [box];
 }
 
+const CERT_ZH = { valid: "有效", expired: "已过期", superseded: "已被新证书取代", revoked: "已撤销" };
+
+async function certificate(app) {
+  const box = section("证书");
+  const record = await get(`/v1/providers/${app.credit_code}`).catch(() => null);
+  if (!record || !record.certificate) {
+    box.append(notice("证书正在生成。"));
+    return box;
+  }
+  const cert = await get(`/v1/certificates/${encodeURIComponent(record.certificate.number)}`);
+  box.append(
+    h("p", {}, h("strong", {}, cert.number), `（${CERT_ZH[cert.status] || cert.status}）`),
+    h("p", {}, `${cert.provider_name}，${zhGrade(cert.grade)}，${zhCategory(cert.category)}；发证 ${cert.issued_on}，有效期至 ${cert.valid_until}`),
+    h("p", {}, h("a", { href: `/v1/certificates/${encodeURIComponent(cert.number)}/pdf`, target: "_blank", rel: "noopener" }, "下载证书 PDF"), " ", h("a", { href: `/c/${encodeURIComponent(cert.number)}`, target: "_blank", rel: "noopener" }, "证书查验页")),
+    cert.pdf_sha256 ? h("p", { class: "hint" }, `PDF SHA-256：${cert.pdf_sha256}`) : null,
+  );
+  return box;
+}
+
 export function arithmetic(x) {
   if (!x) return null;
   return section(
@@ -233,7 +257,7 @@ export function arithmetic(x) {
         c.name,
         `${c.weight}%`,
         c.scores.map((s) => `${s.expert_id}: ${s.score}`).join("，"),
-        (c.dropped || []).map((d) => (typeof d === "object" ? `${d.expert_id}: ${d.score}` : d)).join("，") || "—",
+        (c.dropped || []).map((id) => `${id}: ${(c.scores.find((x) => x.expert_id === id) || {}).score}`).join("，") || "—",
         c.mean,
         c.weighted,
       ]),
@@ -266,6 +290,7 @@ export async function page(main, [id], s) {
   if (s.groups.includes("providers")) main.append(...ownerActions(app));
   if (s.groups.includes("reviewers")) main.append(...reviewActions(app));
   if (s.groups.includes("admins")) main.append(...(await adminActions(app)));
+  if (app.status === "certified") main.append(await certificate(app));
   if (app.explanation) main.append(arithmetic(app.explanation));
   main.dataset.ready = "1";
 }

@@ -31,7 +31,9 @@ _ERRORS: dict[int, Any] = {
     responses=_ERRORS,
 )
 def document_link(application_id: ApplicationId, document_id: DocumentId) -> DocumentLink:
-    return console_reads.document_link(caller(documents_router), application_id, document_id, request_time(documents_router))
+    return console_reads.document_link(
+        caller(documents_router), application_id, document_id, request_time(documents_router)
+    )
 
 
 @panels_router.get(
