@@ -15,13 +15,21 @@ $(VENV)/.installed: requirements-dev.txt shared/requirements.txt layers/render/r
 
 install: $(VENV)/.installed
 
+## The web console's npm libraries at the versions web/package-lock.json pins (ECharts; axe-core for its tests)
+WEB_DEPS := web/node_modules/.package-lock.json
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+web: $(WEB_DEPS)
+.PHONY: web
+
 ## Debian tools the visual tests use (poppler, headless Chromium, a CJK font); installs only what is missing
 system-deps:
 	bash scripts/system-deps.sh
 
 ## Run the whole system locally: moto backend + the API on 127.0.0.1:$(PORT). What it writes is kept in .local/
 ## across restarts; `make serve FRESH=1` starts empty. It writes .local/serve.json, where the commands below look.
-serve: install
+serve: install web
 	PORT=$(PORT) $(PY) -m local serve --port $(PORT) --backend-port $(BACKEND_PORT) $(if $(FRESH),--fresh)
 
 ## Invoke one function like `sam local invoke` against the running serve's backend; only its answer on stdout:
@@ -54,7 +62,7 @@ test-tools: $(AXE)
 .PHONY: test-tools
 
 ## Everything CI runs: lint, types, template, then unit, integration and end-to-end tests
-test: lint typecheck system-deps test-tools
+test: lint typecheck system-deps test-tools web
 	$(PY) -m pytest
 
 fmt: install

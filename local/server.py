@@ -17,6 +17,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from local import outbox
+from local import console
 from local.apigw import api_event, claims_from_authorization
 from local.backend import QuietHandler
 from local.events import EventRecorder
@@ -95,6 +96,8 @@ class ApiServer:
             listing = json.dumps({"items": outbox.sent(self.stack.account, self.stack.region)}, ensure_ascii=False)
             return Response(listing, 200, mimetype="application/json"), "outbox"
         found = self.match(request.method, request.path)
+        if found is None and (page := console.serve(request)) is not None:
+            return page, "console"  # the web console at / (only where no API route matches)
         if found is None:
             # API Gateway answers unknown routes *and* unknown methods with this response type.
             return self._gateway("MISSING_AUTHENTICATION_TOKEN", "MissingAuthenticationTokenException"), "-"

@@ -2,6 +2,7 @@
 
 from grading.http import build_app, make_handler
 from grading.routes import applications
+from grading.routes.console_reads import documents_router
 
-app = build_app(applications.router)
+app = build_app(applications.router, documents_router)
 lambda_handler = make_handler(app)

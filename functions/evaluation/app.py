@@ -2,6 +2,7 @@
 
 from grading.http import build_app, make_handler
 from grading.routes import evaluation
+from grading.routes.console_reads import panels_router
 
-app = build_app(evaluation.router)
+app = build_app(evaluation.router, panels_router)
 lambda_handler = make_handler(app)

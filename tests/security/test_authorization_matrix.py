@@ -163,7 +163,12 @@ ROWS: list[Row] = [
     Row("WithdrawApplication", "POST", "/v1/applications/{application_id}/withdraw",
                                                                         "401 200 404 403 403 403 403", "submitted",
         "its owner, before the decision", body=lambda w: {"reason": "公司业务调整"}),
+    Row("GetDocumentLink", "GET", "/v1/applications/{application_id}/documents/NOSUCHDOC",
+                                                                        "401 404 404 404 404 404 404", "panel",
+        "whoever may read the application (an unknown document is 404 to all)"),
     # --- experts, schemes, panels, scorecards, decision (EvaluationFunction)
+    Row("MyPanels", "GET", "/v1/me/panels",                             "401 403 403 200 200 403 403", "panel",
+        "experts (their own open panels)"),
     Row("RegisterExpert", "POST", "/v1/experts",                        "401 403 403 403 403 403 201", "empty",
         "admins", body=lambda w: {"expert_id": "expert-new", "name": "新专家", "specialties": ["it_services"]}),
     Row("GetExpert", "GET", "/v1/experts/{expert_on}",                  "401 403 403 200 403 403 200", "panel",

@@ -1,0 +1,49 @@
+"""HTTP routes for the reads the web console needs: a document's preview link, an expert's own panels."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from grading import console_reads
+from grading.console_reads import DocumentLink, MyPanelPage
+from grading.http import caller, request_time
+from grading.routes.applications import ApplicationId
+
+documents_router = Router()  # in ApplicationsFunction
+panels_router = Router()  # in EvaluationFunction
+
+DocumentId = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,64}$")]
+_ERRORS: dict[int, Any] = {
+    401: {"description": "no valid bearer token"},
+    403: {"description": "the caller may not do this"},
+    404: {"description": "not found (or not visible to the caller)"},
+    422: {"description": "invalid fields, each listed in details"},
+}
+
+
+@documents_router.get(
+    "/v1/applications/<application_id>/documents/<document_id>",
+    summary="A link (presigned, 5 minutes) to read one document: staff, the owner, an expert on the panel",
+    tags=["applications"],
+    responses=_ERRORS,
+)
+def document_link(application_id: ApplicationId, document_id: DocumentId) -> DocumentLink:
+    return console_reads.document_link(
+        caller(documents_router), application_id, document_id, request_time(documents_router)
+    )
+
+
+@panels_router.get(
+    "/v1/me/panels",
+    summary="The open panels the calling expert sits on (experts)",
+    tags=["evaluation"],
+    responses=_ERRORS,
+)
+def my_panels(
+    limit: Annotated[int, Query(ge=1, le=50)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> MyPanelPage:
+    return console_reads.my_panels(caller(panels_router), limit, next_token)

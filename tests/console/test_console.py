@@ -1,0 +1,237 @@
+"""The console in a browser, each role's main task by clicking: a provider applies (the credit code checked as it
+is typed, the API's 422 shown at its field) and uploads straight to S3; a reviewer previews and passes; an admin
+registers experts and draws the panel (verified); each expert scores; the admin decides; the notice window
+closes with the daily sweep (run for a later date, as the e2e tests do) and the provider sees its certificate;
+an admin records an assessment and starts the annual re-grading, whose charts are drawn."""
+
+from __future__ import annotations
+
+import json
+import random
+import struct
+import subprocess
+import sys
+import zlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from grading.credit_code import check_character
+from tests.conftest import ROOT
+from tests.console.conftest import Console
+from tests.e2e.conftest import LocalStack
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+BODY17 = f"91350100M{random.SystemRandom().randrange(10**8):08d}"  # a fresh provider on every run
+CODE = BODY17 + check_character(BODY17)
+WRONG = BODY17 + ("0" if CODE[-1] != "0" else "1")
+
+
+def png() -> bytes:
+    """A valid 8x8 PNG (a grey square), made here so the test needs no file."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\x80" * 8 for _ in range(8))
+    header = struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def sweep(stack: LocalStack, when: datetime, tmp: Path) -> dict[str, Any]:
+    """The daily sweep for a later date, invoked like `make invoke` (scheduled jobs take "now" from the event)."""
+    event = json.loads((ROOT / "events/DailySweepFunction/scheduled-2026-12-01.json").read_text())
+    event["time"] = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    path = tmp / "sweep.json"
+    path.write_text(json.dumps(event))
+    done = subprocess.run(
+        [sys.executable, "-m", "local", "invoke", "DailySweepFunction", str(path), "--backend", stack.backend],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return dict(json.loads(done.stdout))
+
+
+def drain(stack: LocalStack) -> None:
+    assert requests.post(f"{stack.api}/_local/drain", params={"timeout": 60}, timeout=120).status_code == 200
+
+
+def fill(c: Console, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        c.page.locator(f"[name='{name}']").fill(value)
+
+
+def apply_and_upload(c: Console) -> str:
+    page = c.page
+    c.sign_in("provider-1")
+    c.shot("01-provider-my-applications")
+    c.open("apply")
+    code = page.locator("[name='provider.credit_code']")
+    code.fill(WRONG)
+    error = page.locator(".field-error[data-for='provider.credit_code']")
+    assert error.inner_text() == f"校验码应为 {CODE[-1]}，当前为 {WRONG[-1]}"
+    assert code.get_attribute("aria-invalid") == "true"
+    code.fill(CODE)
+    assert error.inner_text() == "✓ 校验码正确"
+    fill(c, {"provider.name": "福州控制台测试有限公司", "provider.region": "福建省福州市"})
+    fill(c, {"provider.contact.name": "张三", "provider.contact.phone": "13800000000"})
+    fill(c, {"provider.contact.email": "not-an-email"})  # the API's 422 lands at this field
+    fill(c, {"qualifications.0.type": "ISO 9001", "qualifications.0.number": "Q-2026-9"})
+    fill(c, {"qualifications.0.issuer": "中国质量认证中心", "qualifications.0.valid_until": "2030-12-31"})
+    page.get_by_role("button", name="提交申请").click()
+    email_error = page.locator(".field-error[data-for='provider.contact.email']")
+    email_error.wait_for(state="visible")
+    page.wait_for_function("document.querySelector(\".field-error[data-for='provider.contact.email']\").textContent")
+    assert "pattern" in email_error.inner_text() or "match" in email_error.inner_text(), email_error.inner_text()
+    assert page.locator("[name='provider.contact.email']").get_attribute("aria-invalid") == "true"
+    c.shot("02-provider-apply-422")
+    fill(c, {"provider.contact.email": "zhang@example.cn"})
+    page.get_by_role("button", name="提交申请").click()
+    c.wait_hash(r"^#/app/[0-9A-Za-z]+$")
+    app_id = page.url.rsplit("/", 1)[1]
+    assert page.locator("h1").inner_text() == f"申请 {app_id}"
+    for kind, name, mime, data in (
+        ("business_license", "营业执照.pdf", "application/pdf", PDF),
+        ("qualification_certificate", "资质证书.png", "image/png", png()),
+    ):
+        page.locator("[name='kind']").select_option(kind)
+        page.locator("[name='file']").set_input_files(files=[{"name": name, "mimeType": mime, "buffer": data}])
+        page.get_by_role("button", name="上传", exact=True).click()
+        page.wait_for_selector(f"td:text-is('{name}')")
+        c.ready()
+    assert page.locator("table tbody tr").count() == 2
+    assert page.locator("progress[aria-label='上传进度']").get_attribute("value") == "100"
+    assert page.locator(".progress-label").inner_text() == "资质证书.png 上传完成（100%）"
+    c.shot("03-provider-application-uploaded")
+    return app_id
+
+
+def review(c: Console, app_id: str) -> None:
+    page = c.page
+    c.sign_in("reviewer-1")
+    c.shot("04-reviewer-dashboard")
+    c.open("queue/submitted")
+    page.get_by_role("link", name=app_id).click()
+    c.wait_hash(f"^#/app/{app_id}$")
+    page.get_by_role("button", name="预览 资质证书.png").click()
+    image = page.locator("img.preview")
+    image.wait_for()
+    page.wait_for_function("() => document.querySelector('img.preview').naturalWidth === 8")
+    c.shot("05-reviewer-application-preview")
+    page.locator("[name='decision']").select_option("pass")
+    page.get_by_role("button", name="提交初审结论").click()
+    page.wait_for_selector(".facts .badge:text-is('专家评审中')")
+    c.ready()
+
+
+def experts_and_panel(c: Console, app_id: str) -> list[str]:
+    page = c.page
+    c.sign_in("admin-1")
+    c.open("experts")
+    for i in range(1, 7):
+        fill(c, {"expert_id": f"expert-{i}", "name": f"评审专家{i}"})
+        page.locator("#expert-form [name='specialties']").select_option("it_services")
+        page.get_by_role("button", name="登记", exact=True).click()
+        # (a reused stack, CONSOLE_STACK, has them from an earlier run: the API's 409 is shown on the form)
+        page.wait_for_selector(
+            f"h2:text-is('专家 评审专家{i}（expert-{i}）'), p:text-is('expert expert-{i} is already registered')"
+        )
+    c.shot("06-admin-experts")
+    c.open(f"app/{app_id}")
+    page.get_by_role("button", name="随机抽取专家").click()
+    page.wait_for_selector("p.ok")
+    c.ready()
+    assert page.locator("p.ok").inner_text().startswith("✓ 复核一致")
+    members = page.locator("p:has-text('专家组：') .badge").all_inner_texts()
+    assert len(members) == 5 and set(members) < {f"expert-{i}" for i in range(1, 7)}
+    c.shot("07-admin-panel-verified")
+    return members
+
+
+def score(c: Console, app_id: str, members: list[str]) -> None:
+    page = c.page
+    # Every criterion alike per card: 90, 84, 86, 60, 98 -> drop 60 and 98 -> 86.67 each, total 86.67: grade 2;
+    # the card of 60 is 26 from the median (86), more than 15: flagged.
+    for n, (expert, value) in enumerate(zip(members, ["90", "84", "86", "60", "98"], strict=True)):
+        c.sign_in(expert)
+        assert page.locator("main").get_attribute("data-page") == "panels"
+        page.get_by_role("link", name=app_id).click()
+        c.wait_hash(f"^#/score/{app_id}$")
+        for key in ("reputation", "technical_capability", "service_experience", "qualifications", "service_quality"):
+            page.locator(f"[name='scores.{key}']").fill(value)
+        page.locator("[name='comment']").fill("现场考察：运维体系完整")
+        if n == 0:
+            c.shot("08-expert-scorecard")
+        page.get_by_role("button", name="提交评分表").click()
+        page.wait_for_selector("text=评分表已提交（第 1 版")
+
+
+def decide(c: Console, app_id: str, members: list[str]) -> None:
+    page = c.page
+    c.sign_in("admin-1")
+    c.open(f"app/{app_id}")
+    page.get_by_role("button", name="确定等级").click()
+    page.wait_for_selector(".facts .badge:text-is('公示中')")
+    c.ready()
+    assert page.locator(".facts").inner_text().count("二级（总分 86.67）") == 1
+    arithmetic = page.locator("section:has(h2:text-is('等级的计算过程'))")
+    assert "总分 86.67 → 二级（不低于 80 分）" in arithmetic.inner_text()
+    rows = arithmetic.locator("tbody tr")
+    assert rows.count() == 5
+    assert rows.nth(0).locator("td").nth(4).inner_text() == "86.67"
+    dropped = rows.nth(0).locator("td").nth(3).inner_text()
+    assert dropped == f"{members[3]}: 60，{members[4]}: 98", dropped
+    assert f"{members[3]} 总分 60.00，中位数 86.00，偏离 26.00" in arithmetic.inner_text()
+    c.shot("09-admin-decision-explained")
+
+
+def test_provider_to_certificate(console: Console, stack: LocalStack, tmp_path: Path) -> None:
+    c, page = console, console.page
+    app_id = apply_and_upload(c)
+    review(c, app_id)
+    members = experts_and_panel(c, app_id)
+    score(c, app_id, members)
+    decide(c, app_id, members)
+    drain(stack)
+    c.sign_in("provider-2")  # the public notice, where anyone signed in may object
+    c.open("notices")
+    assert page.locator(f"td:text-is('{CODE}')").count() == 1
+    c.shot("10-notices")
+    report = sweep(stack, datetime.now(UTC) + timedelta(days=8), tmp_path)  # the notice window has closed
+    assert report["certificates_issued"] >= 1
+    drain(stack)
+    c.sign_in("provider-1")
+    c.open(f"app/{app_id}")
+    assert page.locator(".facts .badge").inner_text() == "已发证"
+    certificate = page.locator("section:has(h2:text-is('证书'))")
+    assert "SG-" in certificate.inner_text() and CODE in certificate.inner_text()
+    assert "null" not in certificate.inner_text()
+    c.shot("11-provider-certified")
+    assess_and_regrade(c)
+
+
+def assess_and_regrade(c: Console) -> None:
+    page = c.page
+    c.sign_in("admin-1")
+    c.open("assessments/2026-Q3")
+    fill(c, {"credit_code": CODE, "indicators.service_quality": "95", "indicators.market_competitiveness": "92"})
+    fill(c, {"indicators.satisfaction.satisfied": "40", "indicators.complaints.orders": "50"})
+    page.get_by_role("button", name="提交考核").click()
+    page.wait_for_selector("text=得分")
+    outcome = page.locator("#assessment-form + div").inner_text()
+    assert "优秀" in outcome or "合格" in outcome, outcome
+    c.shot("12-admin-assessment")
+    c.open("regrading")
+    page.get_by_role("button", name="开始复评").click()
+    page.wait_for_selector("#run[data-done='1']", timeout=90_000)
+    assert page.locator("#run progress").get_attribute("value") == "100"
+    assert page.locator("#run .chart svg").count() == 2
+    c.shot("13-admin-regrading-charts")
+    c.open("dashboard")
+    page.wait_for_selector(".chart svg")
+    c.shot("14-dashboard")
