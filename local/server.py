@@ -16,8 +16,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from local import outbox
-from local import console
+from local import console, outbox
 from local.apigw import api_event, claims_from_authorization
 from local.backend import QuietHandler
 from local.events import EventRecorder
