@@ -357,3 +357,27 @@ def test_the_reviewer_registry_is_for_admins(api: Api) -> None:
     assert bad.status == 422 and bad.body["error"]["details"][0]["field"] == "email"
     refused = api.call("PUT", "/v1/reviewers/reviewer-2", raw="{not json", who=REVIEWER)
     assert refused.status == 403  # before its body is read
+
+
+def test_an_invitation_mails_its_code_to_the_invited_address_and_members_hear_as_the_provider(
+    api: Api, pollers: EventPollers
+) -> None:
+    from grading.notify.recipients import provider_recipients
+    from tests.integration.conftest import PROVIDER
+
+    evaluating_application(api)  # passed: the applicant is the provider's admin
+    invited = api.call(
+        "POST", f"/v1/providers/{CREDIT_CODE}/invitations", {"email": "li@example.cn", "role": "member"}, who=PROVIDER
+    )
+    assert invited.status == 201, invited.body
+    pollers.drain(timeout=30)
+    mail = the_mail("【成员邀请】", "li@example.cn")
+    assert mail["to"] == ["li@example.cn"]
+    assert f"邀请码：{invited.body['code']}" in mail["text"] and "「成员」" in mail["text"]
+    assert "li@example.cn" not in provider_recipients(CREDIT_CODE)  # invited is not yet a member
+    accepted = api.call("POST", f"/v1/invitations/{invited.body['code']}/accept", who=("provider-3", "providers"))
+    assert accepted.status == 200, accepted.body
+    assert "li@example.cn" in provider_recipients(CREDIT_CODE)
+    removed = api.call("DELETE", f"/v1/providers/{CREDIT_CODE}/members/provider-3", who=PROVIDER)
+    assert removed.status == 200, removed.body
+    assert "li@example.cn" not in provider_recipients(CREDIT_CODE)  # a former member is told nothing more

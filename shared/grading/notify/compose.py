@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grading import dal
+from grading.categories import display_name
 from grading.notify.recipients import expert_recipient, provider_recipients, reviewer_recipients
 from grading.scoring import GRADE_ZH
 
@@ -179,7 +180,7 @@ def _panel_context(application_id: str, expert_id: str, round_: Any) -> dict[str
         "round": round_,
         "expert_name": expert.get("name") or expert_id,
         "provider_name": (app.get("provider") or {}).get("name") or application_id,
-        "category": (app.get("provider") or {}).get("category"),
+        "category": display_name(str((app.get("provider") or {}).get("category") or "")),
     }
 
 
@@ -195,6 +196,21 @@ def scorecard_missing(d: dict[str, Any]) -> list[Mail]:
     return [Mail("scorecard_missing", expert_recipient(d["expert_id"]), context, reminder=True)]
 
 
+def member_invited(d: dict[str, Any]) -> list[Mail]:
+    """The code goes to the invited address only: the event carries neither, the invitation item holds both."""
+    invitation = dal.get_item(dal.invitation_key(d["invitation_id"])) or {}
+    if invitation.get("status") != "pending" or not invitation.get("email"):
+        return []
+    context = {
+        "credit_code": d["credit_code"],
+        "provider_name": _provider_name(d["credit_code"]),
+        "role": "管理员" if invitation.get("role") == "admin" else "成员",
+        "code": invitation["code"],
+        "expires_at": invitation.get("expires_at"),
+    }
+    return [Mail("member_invited", [invitation["email"]], context)]
+
+
 COMPOSERS: dict[str, Callable[[dict[str, Any]], list[Mail]]] = {
     "ApplicationSubmitted": application_submitted,
     "ApplicationReviewed": application_reviewed,
@@ -207,6 +223,7 @@ COMPOSERS: dict[str, Callable[[dict[str, Any]], list[Mail]]] = {
     "ProviderEliminated": provider_eliminated,
     "PanelSeated": panel_seated,
     "ScorecardMissing": scorecard_missing,
+    "MemberInvited": member_invited,
 }
 
 

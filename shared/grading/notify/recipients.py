@@ -29,14 +29,13 @@ def _latest_application(credit_code: str, provider: dict[str, Any] | None) -> di
 
 def provider_recipients(credit_code: str, application: dict[str, Any] | None = None) -> list[str]:
     """Everyone who speaks for a provider: the contact of the application (the one given, else the provider's
-    certified or active one), the provider record's own contact, and its members.
-
-    The one place to extend: provider members with emails (issue 15) are added here, beside the contact."""
+    certified or active one), the provider record's own contact, and its members (`PROVIDER#<cc> / MEMBER#<sub>`,
+    consistent: a member removed a moment ago is not told any more)."""
     provider = dal.get_provider(credit_code)
     application = application or _latest_application(credit_code, provider)
     contact = ((application or {}).get("provider") or {}).get("contact") or {}
     own = ((provider or {}).get("contact") or {}).get("email")
-    members = [m.get("email") for m in (provider or {}).get("members") or [] if isinstance(m, dict)]
+    members = [m.get("email") for m in dal.members_of(credit_code)]
     return _unique([contact.get("email"), own, *members])
 
 

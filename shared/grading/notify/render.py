@@ -26,6 +26,7 @@ SUBJECTS = {
     "rectification_deadline_near": "【整改提醒】整改期限{{ deadline }}即将到期",
     "qualification_expiring": "【资质到期提醒】{{ type or '资质证书' }}（{{ number }}）将于{{ valid_until }}到期",
     "provider_eliminated": "【淘汰通知】{{ provider_name }}已被取消分级资格",
+    "member_invited": "【成员邀请】{{ provider_name }}邀请您加入",
     "panel_seated": "【专家抽选通知】您已被抽选为{{ provider_name }}的实地考察专家",
     "scorecard_missing": "【评分提醒】{{ provider_name }}的评分表尚未提交",
 }

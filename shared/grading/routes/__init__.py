@@ -2,6 +2,7 @@
 
 from grading.routes import (
     applications,
+    console_reads,
     evaluation,
     members,
     notices,
@@ -23,3 +24,5 @@ ALL_ROUTERS = [
     notifications.router,
 ]
 ALL_ROUTERS.append(pages.router)  # the pages people open (HTML)
+# the reads the web console needs (ApplicationsFunction and EvaluationFunction)
+ALL_ROUTERS += [console_reads.documents_router, console_reads.panels_router]

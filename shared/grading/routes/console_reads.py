@@ -8,8 +8,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from grading import console_reads
+from grading.access import needs, signed_in
 from grading.console_reads import DocumentLink, MyPanelPage
 from grading.http import caller, request_time
+from grading.identity import Role
 from grading.routes.applications import ApplicationId
 
 documents_router = Router()  # in ApplicationsFunction
@@ -30,6 +32,7 @@ _ERRORS: dict[int, Any] = {
     tags=["applications"],
     responses=_ERRORS,
 )
+@signed_in
 def document_link(application_id: ApplicationId, document_id: DocumentId) -> DocumentLink:
     return console_reads.document_link(
         caller(documents_router), application_id, document_id, request_time(documents_router)
@@ -42,6 +45,7 @@ def document_link(application_id: ApplicationId, document_id: DocumentId) -> Doc
     tags=["evaluation"],
     responses=_ERRORS,
 )
+@needs(Role.EXPERT)
 def my_panels(
     limit: Annotated[int, Query(ge=1, le=50)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,

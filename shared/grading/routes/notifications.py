@@ -10,7 +10,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel
 
+from grading.access import needs, public
+from grading.contract import PUBLIC
 from grading.http import caller, request_time
+from grading.identity import Role
 from grading.models import ReviewerContactIn, ReviewerContactView
 from grading.notify import contacts
 
@@ -31,11 +34,13 @@ class Reviewers(BaseModel):
     tags=["notifications"],
     responses=_ERRORS,
 )
+@needs(Role.ADMIN)
 def put_reviewer(sub: Sub, body: Annotated[ReviewerContactIn, Body()]) -> ReviewerContactView:
     return contacts.put_reviewer(caller(router), sub, body, request_time(router))
 
 
 @router.get("/v1/reviewers", summary="The registered reviewers (admins)", tags=["notifications"], responses=_ERRORS)
+@needs(Role.ADMIN)
 def list_reviewers() -> Reviewers:
     return Reviewers(items=contacts.list_reviewers(caller(router)))
 
@@ -50,8 +55,14 @@ def _html(status: int, body: str) -> Response[str]:
     "/unsubscribe/<token>",
     summary="The unsubscribe page of a reminder email: a confirmation form (HTML, no token needed)",
     tags=["notifications"],
-    responses={404: {"description": "unknown link"}},
+    responses={
+        200: {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}},
+        404: {"description": "unknown link"},
+    },
+    openapi_extensions=PUBLIC,
+    include_in_schema=False,  # a page for people (HTML), not part of the JSON API's contract
 )
+@public
 def unsubscribe_page(token: Token) -> Response[str]:
     return _html(*contacts.unsubscribe_page(token))
 
@@ -60,7 +71,13 @@ def unsubscribe_page(token: Token) -> Response[str]:
     "/unsubscribe/<token>",
     summary="Stop reminder emails (the page's form, or a mail client's RFC 8058 one-click POST)",
     tags=["notifications"],
-    responses={404: {"description": "unknown link"}},
+    responses={
+        200: {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}},
+        404: {"description": "unknown link"},
+    },
+    openapi_extensions=PUBLIC,
+    include_in_schema=False,  # a page for people (HTML), not part of the JSON API's contract
 )
+@public
 def unsubscribe(token: Token) -> Response[str]:
     return _html(*contacts.unsubscribe(token, request_time(router)))

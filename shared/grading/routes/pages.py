@@ -52,6 +52,7 @@ def _origin() -> str | None:
     tags=["pages"],
     responses={404: {"description": "no such certificate: a page in Chinese"}, 304: {"description": "unchanged"}},
     openapi_extensions=PUBLIC,
+    include_in_schema=False,  # a page for people (HTML), not part of the JSON API's contract
 )
 @public
 def certificate_page(number: str) -> Response[str]:
@@ -65,6 +66,7 @@ def certificate_page(number: str) -> Response[str]:
     tags=["pages"],
     responses={304: {"description": "unchanged"}},
     openapi_extensions=PUBLIC,
+    include_in_schema=False,  # a page for people (HTML), not part of the JSON API's contract
 )
 @public
 def notice_board(next_token: Annotated[str | None, Query(max_length=2048)] = None) -> Response[str]:

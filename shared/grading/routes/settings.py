@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, ConfigDict, Field
 
 from grading import policy_store
 from grading.access import needs
@@ -15,6 +16,19 @@ from grading.http import caller, request_time
 from grading.identity import Role
 
 router = Router()
+
+
+class SettingsDocument(BaseModel):
+    """One version of a settings document: its name and version, who changed it and when, then its own values
+    (for `assessment` at least failure_limit, ban_days, rectification_days; for `notice` window_days,
+    working_days, procurement_contact)."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    version: int = Field(description="0: the defaults, never changed")
+    changed_by: str | None = None
+    changed_at: str | None = None
+
 
 Name = Annotated[str, Path(pattern=r"^[a-z_]{1,32}$", description="assessment, notice, review, regrading, calendar")]
 _ERRORS: dict[int, Any] = {
@@ -33,8 +47,8 @@ _ERRORS: dict[int, Any] = {
     responses=_ERRORS,
 )
 @needs(Role.ADMIN, Role.REVIEWER)
-def get_settings(name: Name) -> dict[str, Any]:
-    return policy_store.get(caller(router), name)
+def get_settings(name: Name) -> SettingsDocument:
+    return SettingsDocument.model_validate(policy_store.get(caller(router), name))
 
 
 @router.put(
@@ -45,10 +59,10 @@ def get_settings(name: Name) -> dict[str, Any]:
     responses=_ERRORS,
 )
 @needs(Role.ADMIN)
-def put_settings(name: Name) -> dict[str, Any]:
+def put_settings(name: Name) -> SettingsDocument:
     who = caller(router).require(Role.ADMIN)  # authorization before the body is read
     try:
         document = json.loads(router.current_event.body or "null")
     except ValueError:
         raise InvalidInput.field("body", "is not valid JSON") from None
-    return policy_store.put(who, name, document, request_time(router))
+    return SettingsDocument.model_validate(policy_store.put(who, name, document, request_time(router)))
