@@ -233,5 +233,5 @@ def assess_and_regrade(c: Console) -> None:
     assert page.locator("#run .chart svg").count() == 2
     c.shot("13-admin-regrading-charts")
     c.open("dashboard")
-    page.wait_for_selector(".chart svg")
+    page.wait_for_selector(".chart svg", state="attached")
     c.shot("14-dashboard")

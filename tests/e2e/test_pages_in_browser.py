@@ -44,7 +44,7 @@ def decode_qr(pdf: bytes, tmp: Path) -> list[str]:
 def issued(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
     """(certificate number, its PDF's decoded QR code, the grading notice id) for a freshly certified provider."""
     tmp = tmp_path_factory.mktemp("scan")
-    code = "9144010100000043" + "0"
+    code = "9144010100000047" + "0"
     code += check_character(code)
     _, decided, _ = certified_provider(local_stack, tmp, code, "cleaning", "scan-owner")
     drain(local_stack)

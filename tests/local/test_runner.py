@@ -34,13 +34,15 @@ def test_real_template_loads_functions_routes_and_resolved_env() -> None:
     assert stack.buckets == {
         "DocumentsBucket": "provider-grading-local-documentsbucket",
         "AccessLogsBucket": "provider-grading-local-accesslogsbucket",  # the documents bucket's access logs
+        "ConsoleBucket": "provider-grading-local-consolebucket",  # the web console's files (behind CloudFront)
     }
     assert stack.functions, "no AWS::Serverless::Function found"
     for spec in stack.functions.values():
         assert spec.handler == "app.lambda_handler"
         assert spec.code_dir.is_relative_to(REPO_ROOT / "functions")
-        # Globals' layer first, then the function's own (SAM appends lists): only the renderer gets RenderLayer.
-        extra = [REPO_ROOT / "layers/render"] if spec.logical_id == "ArtifactsFunction" else []
+        # Globals' layer first, then the function's own (SAM appends lists): only the renderers get RenderLayer.
+        renders = spec.logical_id in ("ArtifactsFunction", "NotifierFunction")
+        extra = [REPO_ROOT / "layers/render"] if renders else []
         assert spec.layer_dirs == [REPO_ROOT / "shared", *extra]
         assert spec.env["TABLE_NAME"] == stack.tables["GradingTable"]
         assert spec.env["BUCKET_NAME"] == stack.buckets["DocumentsBucket"]

@@ -24,10 +24,16 @@ DOMAIN_MOVES: dict[tuple[str, str], str] = {
     ("in_notice", "objection_reject"): "rejected",
     # 6. the window closes with no open or upheld objection: a certificate is issued
     ("in_notice", "certify"): "certified",
+    # Off the happy path: a return whose 补正 deadline passed lapses (the daily sweep); the owner may withdraw its
+    # application before the decision
+    ("returned", "lapse"): "lapsed",
+    ("submitted", "withdraw"): "withdrawn",
+    ("returned", "withdraw"): "withdrawn",
+    ("evaluating", "withdraw"): "withdrawn",
 }
 # One active application per credit code: these hold the slot; a rejected (or finished) one releases it.
 HOLDS_SLOT = {"submitted": True, "returned": True, "evaluating": True, "in_notice": True, "rejected": False,
-              "certified": False, "not_graded": False}  # fmt: skip
+              "certified": False, "not_graded": False, "lapsed": False, "withdrawn": False}  # fmt: skip
 MOVING = [a for a in Action if a is not Action.SUBMIT]  # submitting creates an application; it moves none
 
 
