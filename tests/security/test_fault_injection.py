@@ -194,6 +194,8 @@ def planned(log: list[tuple[str, str, bool]]) -> list[Fault]:
 # --- what changed -----------------------------------------------------------------------------------------------
 
 _ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # ULIDs
+# Moments in keys (an application summary is `APP#<submitted>#<id>`): a retry submits at its own moment.
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
 def changes(before: dict[str, Any], after: dict[str, Any], outbox: Outbox | None = None) -> list[tuple[str, ...]]:
@@ -211,7 +213,7 @@ def _stored(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, ..
     found += [("modified", *k) for k in old.keys() & new.keys() if old[k] != new[k]]
     # Objects by key: a retry writes the same bytes again under the same key (a new version of the same object).
     found += [("object", key, "") for key in sorted({key for key, _ in set(after["objects"]) - set(before["objects"])})]
-    return sorted(tuple(_ID.sub("<id>", part) for part in change) for change in found)  # type: ignore[misc]
+    return sorted(tuple(_MOMENT.sub("<at>", _ID.sub("<id>", part)) for part in change) for change in found)  # type: ignore[misc]
 
 
 # --- the write paths ----------------------------------------------------------------------------------------------
