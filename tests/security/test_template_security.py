@@ -187,7 +187,7 @@ def test_table_is_encrypted_recoverable_and_protected() -> None:
 def test_buckets_are_private_encrypted_versioned_and_tls_only() -> None:
     policies = {_refs(p["Properties"]["Bucket"]): p for p in of_type("AWS::S3::BucketPolicy").values()}
     buckets = of_type("AWS::S3::Bucket")
-    assert set(buckets) == {BUCKET, "AccessLogsBucket"}
+    assert set(buckets) == {BUCKET, "AccessLogsBucket", "ConsoleBucket"}  # documents, their access logs, the console
     for name, bucket in buckets.items():
         p = bucket["Properties"]
         assert all(p["PublicAccessBlockConfiguration"].values()) and len(p["PublicAccessBlockConfiguration"]) == 4
