@@ -51,6 +51,7 @@ def list_members(credit_code: CreditCode) -> MemberPage:
     summary="Invite a colleague by email (the provider's admins); the code works once, for 7 days by default",
     tags=["members"],
     responses=_ERRORS,
+    status_code=201,
 )
 @needs(Role.PROVIDER)
 def invite(credit_code: CreditCode, body: Annotated[InvitationIn, Body()]) -> Response[InvitationCreated]:
