@@ -53,6 +53,21 @@ def host(stack: Stack, backend: LocalBackend) -> FunctionHost:
     return FunctionHost(stack)
 
 
+# The levels whose tests share one `local serve` (and, for the e2e suite, the record of every answer that
+# test_zz_answers_match_the_document.py checks): each runs whole, in file order, on one xdist worker. Any other
+# test file also stays on one worker (its module fixtures are built once); files spread over the workers.
+_ONE_WORKER_LEVELS = ("e2e", "console")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path))
+        path = path.relative_to(ROOT / "tests") if path.is_relative_to(ROOT / "tests") else path
+        level = path.parts[0]
+        group = level if level in _ONE_WORKER_LEVELS else str(path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def ended_quarters(count: int = 2) -> list[str]:
     """The `count` latest quarters that have ended by today (China time), oldest first: assessable periods that
     stay adjacent whatever day the suite runs on."""
