@@ -6,22 +6,15 @@ an admin records an assessment and starts the annual re-grading, whose charts ar
 
 from __future__ import annotations
 
-import json
 import random
 import struct
-import subprocess
-import sys
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import requests
 
 from grading.credit_code import check_character
-from tests.conftest import ROOT
 from tests.console.conftest import Console
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import LocalStack, drain, sweep
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 BODY17 = f"91350100M{random.SystemRandom().randrange(10**8):08d}"  # a fresh provider on every run
@@ -38,27 +31,6 @@ def png() -> bytes:
     raw = b"".join(b"\x00" + b"\x80" * 8 for _ in range(8))
     header = struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-def sweep(stack: LocalStack, when: datetime, tmp: Path) -> dict[str, Any]:
-    """The daily sweep for a later date, invoked like `make invoke` (scheduled jobs take "now" from the event)."""
-    event = json.loads((ROOT / "events/DailySweepFunction/scheduled-2026-12-01.json").read_text())
-    event["time"] = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    path = tmp / "sweep.json"
-    path.write_text(json.dumps(event))
-    done = subprocess.run(
-        [sys.executable, "-m", "local", "invoke", "DailySweepFunction", str(path), "--backend", stack.backend],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return dict(json.loads(done.stdout))
-
-
-def drain(stack: LocalStack) -> None:
-    assert requests.post(f"{stack.api}/_local/drain", params={"timeout": 60}, timeout=120).status_code == 200
 
 
 def fill(c: Console, values: dict[str, str]) -> None:
