@@ -1,8 +1,10 @@
 """The console in a browser, each role's main task by clicking: a provider applies (the credit code checked as it
 is typed, the API's 422 shown at its field) and uploads straight to S3; a reviewer previews and passes; an admin
-registers experts and draws the panel (verified); each expert scores; the admin decides; the notice window
-closes with the daily sweep (run for a later date, as the e2e tests do) and the provider sees its certificate;
-an admin records an assessment and starts the annual re-grading, whose charts are drawn."""
+registers experts and draws the panel (verified); each expert scores; the admin decides; another provider objects
+to the notice entry and a reviewer dismisses the objection; the notice window closes with the daily sweep (run for
+a later date, as the e2e tests do) and the provider sees its certificate; it invites a colleague, who accepts the
+code and sees the provider's applications; an admin records an assessment and starts the annual re-grading, whose
+charts are drawn, and the dashboard counts the certified providers in one read."""
 
 from __future__ import annotations
 
@@ -170,10 +172,7 @@ def test_provider_to_certificate(console: Console, stack: LocalStack, tmp_path: 
     score(c, app_id, members)
     decide(c, app_id, members)
     drain(stack)
-    c.sign_in("provider-2")  # the public notice, where anyone signed in may object
-    c.open("notices")
-    assert page.locator(f"td:text-is('{CODE}')").count() == 1
-    c.shot("10-notices")
+    object_and_dismiss(c, app_id)
     report = sweep(stack, datetime.now(UTC) + timedelta(days=8), tmp_path)  # the notice window has closed
     assert report["certificates_issued"] >= 1
     drain(stack)
@@ -184,7 +183,77 @@ def test_provider_to_certificate(console: Console, stack: LocalStack, tmp_path: 
     assert "SG-" in certificate.inner_text() and CODE in certificate.inner_text()
     assert "null" not in certificate.inner_text()
     c.shot("11-provider-certified")
+    invite_and_accept(c, app_id)
     assess_and_regrade(c)
+
+
+def object_and_dismiss(c: Console, app_id: str) -> None:
+    """Anyone signed in may object to an entry while the notice is open; a reviewer resolves it."""
+    page = c.page
+    c.sign_in("provider-2")
+    c.open("notices")
+    assert page.locator(f"td:text-is('{CODE}')").count() == 1
+    notice = page.locator("section", has=page.locator(f"td:text-is('{CODE}')"))
+    notice.locator("summary:text-is('提出异议')").click()
+    objection = notice.locator("form[aria-label^='对公示']")
+    assert objection.locator("[name='application_id']").input_value() == app_id
+    objection.locator("[name='reason']").fill("该企业近一年有未结案的服务投诉")
+    c.shot("10-notices-objection")
+    objection.get_by_role("button", name="提交异议").click()
+    filed = notice.locator("p:has-text('异议已提交，编号')")
+    filed.wait_for()
+    objection_id = filed.inner_text().rsplit(" ", 1)[1]
+
+    c.sign_in("reviewer-1")
+    c.open("objections")
+    box = page.locator("section", has=page.locator(f"h2:text-is('异议 {objection_id}')"))
+    assert "该企业近一年有未结案的服务投诉" in box.locator("blockquote").inner_text()
+    assert box.get_by_role("link", name=app_id).count() == 1
+    box.locator("[name='decision']").select_option("dismissed")
+    box.locator("[name='note']").fill("经核查，投诉已于上月结案，异议不成立")
+    c.shot("10b-reviewer-objection")
+    box.get_by_role("button", name="提交").click()
+    gone = "id => ![...document.querySelectorAll('h2')].some(h => h.textContent === `异议 ${id}`)"
+    page.wait_for_function(gone, arg=objection_id)  # no longer in the open queue
+    c.ready()
+    page.locator("form[aria-label='查找异议'] [name='id']").fill(objection_id)  # resolved: found by its id
+    page.get_by_role("button", name="查找").click()
+    page.wait_for_selector(f"h2:text-is('异议 {objection_id}')")
+    found = page.locator(f"h2:text-is('异议 {objection_id}')").locator("xpath=..")  # its own box
+    assert "状态：不成立；经核查，投诉已于上月结案，异议不成立" in found.inner_text()
+
+
+def invite_and_accept(c: Console, app_id: str) -> None:
+    """The provider's first admin (its applicant) invites a colleague, who accepts the code and sees the provider."""
+    page = c.page
+    c.open("members")  # still provider-1
+    roster = page.locator("section", has=page.locator(f"h2:has-text('（{CODE}）的成员')"))
+    assert roster.locator("tbody tr").count() == 1 and "管理员" in roster.locator("tbody").inner_text()
+    invite = roster.locator(f"form[aria-label='邀请成员 {CODE}']")
+    invite.locator("[name='email']").fill("li.colleague@example.cn")
+    invite.locator("[name='role']").select_option("member")
+    invite.get_by_role("button", name="发送邀请").click()
+    sent = invite.locator("p:has-text('邀请码')")
+    sent.wait_for()
+    code = sent.inner_text().split("邀请码 ", 1)[1].split("，", 1)[0]  # 邀请码 <id>.<secret>，有效期至 …
+    c.shot("11b-provider-invitation")
+
+    c.sign_in("provider-3")
+    c.open("members")
+    accept = page.locator("form[aria-label='接受邀请']")
+    accept.locator("[name='code']").fill(f"{code}，有效期至")  # pasted with what followed it: said at the field
+    accept.get_by_role("button", name="接受", exact=True).click()
+    page.wait_for_selector(".field-error[data-for='code']:text-is('邀请码格式不正确：应为 编号.密钥')")
+    accept.locator("[name='code']").fill(f" {code} ")
+    accept.get_by_role("button", name="接受", exact=True).click()
+    page.wait_for_selector(f"p:text-is('已加入 {CODE}（member）。')")
+    c.open("mine")  # the new member sees the provider's applications
+    assert page.get_by_role("link", name=app_id).count() == 1
+    c.open("members")
+    roster = page.locator("section", has=page.locator(f"h2:has-text('（{CODE}）的成员')"))
+    assert roster.locator("tbody tr").count() == 2
+    assert "li.colleague@example.cn" in roster.inner_text()
+    c.shot("11c-member-joined")
 
 
 def assess_and_regrade(c: Console) -> None:
@@ -206,4 +275,8 @@ def assess_and_regrade(c: Console) -> None:
     c.shot("13-admin-regrading-charts")
     c.open("dashboard")
     page.wait_for_selector(".chart svg", state="attached")
+    heading = page.locator("h2:has-text('服务商等级分布')").inner_text()
+    certified = int(heading.split("（")[1].split(" ")[0])
+    it_row = page.locator("tr", has=page.locator("td:text-is('信息技术服务')"))
+    assert certified >= 1 and int(it_row.locator("td").last.inner_text()) >= 1, heading
     c.shot("14-dashboard")

@@ -209,6 +209,8 @@ export async function qualifications(main) {
   }
 }
 
+const INVITATION_CODE = /^[0-9A-Za-z]{1,64}\.[0-9a-f]{1,64}$/; // <invitation id>.<secret>, as the API checks it
+
 export async function members(main) {
   main.append(h("h1", {}, "成员与邀请"));
   main.append(
@@ -218,8 +220,11 @@ export async function members(main) {
         { "aria-label": "接受邀请" },
         [field("邀请码", "code"), h("button", { type: "submit" }, "接受")],
         async (el) => {
+          const code = value(el, "code");
+          if (!INVITATION_CODE.test(code))
+            throw new ApiError(422, { error: { message: "邀请码格式不正确", details: [{ field: "code", message: "邀请码格式不正确：应为 编号.密钥" }] } });
           try {
-            const joined = await post(`/v1/invitations/${encodeURIComponent(value(el, "code"))}/accept`, {});
+            const joined = await post(`/v1/invitations/${encodeURIComponent(code)}/accept`, {});
             el.replaceWith(notice(`已加入 ${joined.credit_code}（${joined.role}）。`));
           } catch (err) {
             if (err instanceof ApiError && err.routeMissing) el.replaceWith(notice("此功能尚未开放。", "warn"));
