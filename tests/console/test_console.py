@@ -3,8 +3,9 @@ is typed, the API's 422 shown at its field) and uploads straight to S3; a review
 registers experts and draws the panel (verified); each expert scores; the admin decides; another provider objects
 to the notice entry and a reviewer dismisses the objection; the notice window closes with the daily sweep (run for
 a later date, as the e2e tests do) and the provider sees its certificate; it invites a colleague, who accepts the
-code and sees the provider's applications; an admin records an assessment and starts the annual re-grading, whose
-charts are drawn, and the dashboard counts the certified providers in one read."""
+code and sees the provider's applications; an admin records a failed assessment and starts the annual re-grading,
+whose charts are drawn; the dashboard counts the certified providers in one read and names this one at risk; the
+provider reports its rectification and a reviewer accepts it."""
 
 from __future__ import annotations
 
@@ -257,15 +258,19 @@ def invite_and_accept(c: Console, app_id: str) -> None:
 
 
 def assess_and_regrade(c: Console) -> None:
+    """A failed period (a major incident): the provider is warned and ordered to rectify; the re-grading runs; the
+    dashboard names the provider at risk; the provider reports and a reviewer signs the rectification off."""
     page = c.page
     c.sign_in("admin-1")
     c.open("assessments/2026-Q3")
     fill(c, {"credit_code": CODE, "indicators.service_quality": "95", "indicators.market_competitiveness": "92"})
     fill(c, {"indicators.satisfaction.satisfied": "40", "indicators.complaints.orders": "50"})
+    page.locator("[name='indicators.major_incident']").select_option("true")
     page.get_by_role("button", name="提交考核").click()
     page.wait_for_selector("text=得分")
     outcome = page.locator("#assessment-form + div").inner_text()
-    assert "优秀" in outcome or "合格" in outcome, outcome
+    assert "不合格" in outcome and "服务商状态 warned" in outcome and "已下达整改 " in outcome, outcome
+    rectification_id = outcome.split("已下达整改 ", 1)[1].strip()
     c.shot("12-admin-assessment")
     c.open("regrading")
     page.get_by_role("button", name="开始复评").click()
@@ -277,6 +282,37 @@ def assess_and_regrade(c: Console) -> None:
     page.wait_for_selector(".chart svg", state="attached")
     heading = page.locator("h2:has-text('服务商等级分布')").inner_text()
     certified = int(heading.split("（")[1].split(" ")[0])
-    it_row = page.locator("tr", has=page.locator("td:text-is('信息技术服务')"))
+    grades = page.locator("section", has=page.locator("h2:has-text('服务商等级分布')"))
+    it_row = grades.locator("tr", has=page.locator("td:text-is('信息技术服务')"))
     assert certified >= 1 and int(it_row.locator("td").last.inner_text()) >= 1, heading
+    risk = page.locator("section", has=page.locator("h2:has-text('风险服务商')")).locator(
+        "tr", has=page.locator(f"td:text-is('{CODE}')")
+    )
+    assert "已预警" in risk.inner_text() and "整改未完成" in risk.inner_text(), risk.inner_text()
     c.shot("14-dashboard")
+    rectify(c, rectification_id)
+
+
+def rectify(c: Console, rectification_id: str) -> None:
+    page = c.page
+    c.sign_in("provider-1")
+    c.open("rectifications")
+    order = page.locator(f"h2:text-is('整改 {rectification_id}（2026-Q3）')").locator("xpath=..")
+    assert "状态：待整改" in order.inner_text()
+    order.locator("[name='report']").fill("已建立重大事故应急预案并完成全员培训")
+    order.get_by_role("button", name="提交整改报告").click()
+    page.wait_for_selector(f"h2:text-is('整改 {rectification_id}（2026-Q3）') ~ p:has-text('已报告，待验收')")
+    c.ready()
+    c.shot("15a-provider-rectification-reported")
+    c.sign_in("reviewer-1")
+    c.open("rect-review")
+    page.locator("form[aria-label='查找整改'] [name='id']").fill(rectification_id)
+    page.get_by_role("button", name="查找").click()
+    box = page.locator(f"h2:text-is('整改 {rectification_id}')").locator("xpath=..")
+    box.wait_for()
+    assert "已建立重大事故应急预案并完成全员培训" in box.inner_text()
+    box.locator("[name='decision']").select_option("accepted")
+    box.locator("[name='note']").fill("预案和培训记录齐全")
+    box.get_by_role("button", name="提交").click()
+    page.wait_for_selector(f"h2:text-is('整改 {rectification_id}') ~ p:has-text('状态：已验收')")
+    c.shot("15b-reviewer-rectification-accepted")
