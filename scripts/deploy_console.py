@@ -158,13 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print what would be uploaded and the config only")
     args = parser.parse_args(argv)
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
     session = boto3.session.Session(region_name=args.region)
     try:
         outputs, distribution = stack_outputs(session.client("cloudformation"), args.stack)
         target = target_from_outputs(outputs, distribution)
         deploy(target, session.client("s3"), session.client("cloudfront"), dry_run=args.dry_run)
-    except DeployError as e:
+    except (DeployError, ClientError, BotoCoreError) as e:  # an unknown stack, no credentials, access denied
         print(f"deploy_console: {e}", file=sys.stderr)
         return 1
     return 0

@@ -163,3 +163,8 @@ def test_the_template_declares_every_output_the_script_reads() -> None:
     for name in ("ApiUrl", "ConsoleUrl", "ConsoleBucketName", "ConsoleDistributionId", "ConsoleUserPoolClientId"):
         assert re.search(rf"^  {name}:$", outputs, re.M), name
     assert re.search(r"^  ConsoleCognitoDomain:$", outputs, re.M) and re.search(r"^  HostedUiUrl:$", outputs, re.M)
+
+
+def test_an_unknown_stack_is_said_in_one_line(aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    assert deploy_console.main(["--stack", "no-such-stack", "--region", REGION]) == 1
+    assert "no-such-stack" in capsys.readouterr().err
