@@ -230,6 +230,7 @@ def invite_and_accept(c: Console, app_id: str) -> None:
     c.open("members")  # still provider-1
     roster = page.locator("section", has=page.locator(f"h2:has-text('（{CODE}）的成员')"))
     assert roster.locator("tbody tr").count() == 1 and "管理员" in roster.locator("tbody").inner_text()
+    assert roster.get_by_role("button", name="移除 provider-1").count() == 1  # an admin manages the roster
     invite = roster.locator(f"form[aria-label='邀请成员 {CODE}']")
     invite.locator("[name='email']").fill("li.colleague@example.cn")
     invite.locator("[name='role']").select_option("member")
@@ -254,6 +255,9 @@ def invite_and_accept(c: Console, app_id: str) -> None:
     roster = page.locator("section", has=page.locator(f"h2:has-text('（{CODE}）的成员')"))
     assert roster.locator("tbody tr").count() == 2
     assert "li.colleague@example.cn" in roster.inner_text()
+    assert roster.locator("button:has-text('移除')").count() == 0  # a member only sees it
+    assert roster.locator("form[aria-label^='邀请成员']").count() == 0
+    assert "只有本服务商的管理员可以邀请或移除成员。" in roster.inner_text()
     c.shot("11c-member-joined")
 
 
