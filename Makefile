@@ -65,6 +65,12 @@ test-tools: $(AXE)
 test: lint typecheck system-deps test-tools web
 	$(PY) -m pytest
 
+## Publish the console to a deployed stack: config.json from its outputs, web/ to the console bucket, a CloudFront
+## invalidation. make deploy-console STACK=provider-grading [REGION=eu-west-1] [DRY_RUN=1]
+deploy-console: install web
+	$(PY) scripts/deploy_console.py --stack $(STACK) $(if $(REGION),--region $(REGION)) $(if $(DRY_RUN),--dry-run)
+.PHONY: deploy-console
+
 fmt: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .

@@ -1,27 +1,23 @@
 """The console in a browser, each role's main task by clicking: a provider applies (the credit code checked as it
 is typed, the API's 422 shown at its field) and uploads straight to S3; a reviewer previews and passes; an admin
-registers experts and draws the panel (verified); each expert scores; the admin decides; the notice window
-closes with the daily sweep (run for a later date, as the e2e tests do) and the provider sees its certificate;
-an admin records an assessment and starts the annual re-grading, whose charts are drawn."""
+registers experts and draws the panel (verified); each expert scores; the admin decides; another provider objects
+to the notice entry and a reviewer dismisses the objection; the notice window closes with the daily sweep (run for
+a later date, as the e2e tests do) and the provider sees its certificate; it invites a colleague, who accepts the
+code and sees the provider's applications; an admin records a failed assessment and starts the annual re-grading,
+whose charts are drawn; the dashboard counts the certified providers in one read and names this one at risk; the
+provider reports its rectification and a reviewer accepts it."""
 
 from __future__ import annotations
 
-import json
 import random
 import struct
-import subprocess
-import sys
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import requests
 
 from grading.credit_code import check_character
-from tests.conftest import ROOT
 from tests.console.conftest import Console
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import LocalStack, drain, sweep
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 BODY17 = f"91350100M{random.SystemRandom().randrange(10**8):08d}"  # a fresh provider on every run
@@ -38,27 +34,6 @@ def png() -> bytes:
     raw = b"".join(b"\x00" + b"\x80" * 8 for _ in range(8))
     header = struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-def sweep(stack: LocalStack, when: datetime, tmp: Path) -> dict[str, Any]:
-    """The daily sweep for a later date, invoked like `make invoke` (scheduled jobs take "now" from the event)."""
-    event = json.loads((ROOT / "events/DailySweepFunction/scheduled-2026-12-01.json").read_text())
-    event["time"] = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    path = tmp / "sweep.json"
-    path.write_text(json.dumps(event))
-    done = subprocess.run(
-        [sys.executable, "-m", "local", "invoke", "DailySweepFunction", str(path), "--backend", stack.backend],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return dict(json.loads(done.stdout))
-
-
-def drain(stack: LocalStack) -> None:
-    assert requests.post(f"{stack.api}/_local/drain", params={"timeout": 60}, timeout=120).status_code == 200
 
 
 def fill(c: Console, values: dict[str, str]) -> None:
@@ -198,10 +173,7 @@ def test_provider_to_certificate(console: Console, stack: LocalStack, tmp_path: 
     score(c, app_id, members)
     decide(c, app_id, members)
     drain(stack)
-    c.sign_in("provider-2")  # the public notice, where anyone signed in may object
-    c.open("notices")
-    assert page.locator(f"td:text-is('{CODE}')").count() == 1
-    c.shot("10-notices")
+    object_and_dismiss(c, app_id)
     report = sweep(stack, datetime.now(UTC) + timedelta(days=8), tmp_path)  # the notice window has closed
     assert report["certificates_issued"] >= 1
     drain(stack)
@@ -212,19 +184,97 @@ def test_provider_to_certificate(console: Console, stack: LocalStack, tmp_path: 
     assert "SG-" in certificate.inner_text() and CODE in certificate.inner_text()
     assert "null" not in certificate.inner_text()
     c.shot("11-provider-certified")
+    invite_and_accept(c, app_id)
     assess_and_regrade(c)
 
 
+def object_and_dismiss(c: Console, app_id: str) -> None:
+    """Anyone signed in may object to an entry while the notice is open; a reviewer resolves it."""
+    page = c.page
+    c.sign_in("provider-2")
+    c.open("notices")
+    assert page.locator(f"td:text-is('{CODE}')").count() == 1
+    notice = page.locator("section", has=page.locator(f"td:text-is('{CODE}')"))
+    notice.locator("summary:text-is('提出异议')").click()
+    objection = notice.locator("form[aria-label^='对公示']")
+    assert objection.locator("[name='application_id']").input_value() == app_id
+    objection.locator("[name='reason']").fill("该企业近一年有未结案的服务投诉")
+    c.shot("10-notices-objection")
+    objection.get_by_role("button", name="提交异议").click()
+    filed = notice.locator("p:has-text('异议已提交，编号')")
+    filed.wait_for()
+    objection_id = filed.inner_text().rsplit(" ", 1)[1]
+
+    c.sign_in("reviewer-1")
+    c.open("objections")
+    box = page.locator("section", has=page.locator(f"h2:text-is('异议 {objection_id}')"))
+    assert "该企业近一年有未结案的服务投诉" in box.locator("blockquote").inner_text()
+    assert box.get_by_role("link", name=app_id).count() == 1
+    box.locator("[name='decision']").select_option("dismissed")
+    box.locator("[name='note']").fill("经核查，投诉已于上月结案，异议不成立")
+    c.shot("10b-reviewer-objection")
+    box.get_by_role("button", name="提交").click()
+    gone = "id => ![...document.querySelectorAll('h2')].some(h => h.textContent === `异议 ${id}`)"
+    page.wait_for_function(gone, arg=objection_id)  # no longer in the open queue
+    c.ready()
+    page.locator("form[aria-label='查找异议'] [name='id']").fill(objection_id)  # resolved: found by its id
+    page.get_by_role("button", name="查找").click()
+    page.wait_for_selector(f"h2:text-is('异议 {objection_id}')")
+    found = page.locator(f"h2:text-is('异议 {objection_id}')").locator("xpath=..")  # its own box
+    assert "状态：不成立；经核查，投诉已于上月结案，异议不成立" in found.inner_text()
+
+
+def invite_and_accept(c: Console, app_id: str) -> None:
+    """The provider's first admin (its applicant) invites a colleague, who accepts the code and sees the provider."""
+    page = c.page
+    c.open("members")  # still provider-1
+    roster = page.locator("section", has=page.locator(f"h2:has-text('（{CODE}）的成员')"))
+    assert roster.locator("tbody tr").count() == 1 and "管理员" in roster.locator("tbody").inner_text()
+    assert roster.get_by_role("button", name="移除 provider-1").count() == 1  # an admin manages the roster
+    invite = roster.locator(f"form[aria-label='邀请成员 {CODE}']")
+    invite.locator("[name='email']").fill("li.colleague@example.cn")
+    invite.locator("[name='role']").select_option("member")
+    invite.get_by_role("button", name="发送邀请").click()
+    sent = invite.locator("p:has-text('邀请码')")
+    sent.wait_for()
+    code = sent.inner_text().split("邀请码 ", 1)[1].split("，", 1)[0]  # 邀请码 <id>.<secret>，有效期至 …
+    c.shot("11b-provider-invitation")
+
+    c.sign_in("provider-3")
+    c.open("members")
+    accept = page.locator("form[aria-label='接受邀请']")
+    accept.locator("[name='code']").fill(f"{code}，有效期至")  # pasted with what followed it: said at the field
+    accept.get_by_role("button", name="接受", exact=True).click()
+    page.wait_for_selector(".field-error[data-for='code']:text-is('邀请码格式不正确：应为 编号.密钥')")
+    accept.locator("[name='code']").fill(f" {code} ")
+    accept.get_by_role("button", name="接受", exact=True).click()
+    page.wait_for_selector(f"p:text-is('已加入 {CODE}（member）。')")
+    c.open("mine")  # the new member sees the provider's applications
+    assert page.get_by_role("link", name=app_id).count() == 1
+    c.open("members")
+    roster = page.locator("section", has=page.locator(f"h2:has-text('（{CODE}）的成员')"))
+    assert roster.locator("tbody tr").count() == 2
+    assert "li.colleague@example.cn" in roster.inner_text()
+    assert roster.locator("button:has-text('移除')").count() == 0  # a member only sees it
+    assert roster.locator("form[aria-label^='邀请成员']").count() == 0
+    assert "只有本服务商的管理员可以邀请或移除成员。" in roster.inner_text()
+    c.shot("11c-member-joined")
+
+
 def assess_and_regrade(c: Console) -> None:
+    """A failed period (a major incident): the provider is warned and ordered to rectify; the re-grading runs; the
+    dashboard names the provider at risk; the provider reports and a reviewer signs the rectification off."""
     page = c.page
     c.sign_in("admin-1")
     c.open("assessments/2026-Q3")
     fill(c, {"credit_code": CODE, "indicators.service_quality": "95", "indicators.market_competitiveness": "92"})
     fill(c, {"indicators.satisfaction.satisfied": "40", "indicators.complaints.orders": "50"})
+    page.locator("[name='indicators.major_incident']").select_option("true")
     page.get_by_role("button", name="提交考核").click()
     page.wait_for_selector("text=得分")
     outcome = page.locator("#assessment-form + div").inner_text()
-    assert "优秀" in outcome or "合格" in outcome, outcome
+    assert "不合格" in outcome and "服务商状态 warned" in outcome and "已下达整改 " in outcome, outcome
+    rectification_id = outcome.split("已下达整改 ", 1)[1].strip()
     c.shot("12-admin-assessment")
     c.open("regrading")
     page.get_by_role("button", name="开始复评").click()
@@ -234,4 +284,39 @@ def assess_and_regrade(c: Console) -> None:
     c.shot("13-admin-regrading-charts")
     c.open("dashboard")
     page.wait_for_selector(".chart svg", state="attached")
+    heading = page.locator("h2:has-text('服务商等级分布')").inner_text()
+    certified = int(heading.split("（")[1].split(" ")[0])
+    grades = page.locator("section", has=page.locator("h2:has-text('服务商等级分布')"))
+    it_row = grades.locator("tr", has=page.locator("td:text-is('信息技术服务')"))
+    assert certified >= 1 and int(it_row.locator("td").last.inner_text()) >= 1, heading
+    risk = page.locator("section", has=page.locator("h2:has-text('风险服务商')")).locator(
+        "tr", has=page.locator(f"td:text-is('{CODE}')")
+    )
+    assert "已预警" in risk.inner_text() and "整改未完成" in risk.inner_text(), risk.inner_text()
     c.shot("14-dashboard")
+    rectify(c, rectification_id)
+
+
+def rectify(c: Console, rectification_id: str) -> None:
+    page = c.page
+    c.sign_in("provider-1")
+    c.open("rectifications")
+    order = page.locator(f"h2:text-is('整改 {rectification_id}（2026-Q3）')").locator("xpath=..")
+    assert "状态：待整改" in order.inner_text()
+    order.locator("[name='report']").fill("已建立重大事故应急预案并完成全员培训")
+    order.get_by_role("button", name="提交整改报告").click()
+    page.wait_for_selector(f"h2:text-is('整改 {rectification_id}（2026-Q3）') ~ p:has-text('已报告，待验收')")
+    c.ready()
+    c.shot("15a-provider-rectification-reported")
+    c.sign_in("reviewer-1")
+    c.open("rect-review")
+    page.locator("form[aria-label='查找整改'] [name='id']").fill(rectification_id)
+    page.get_by_role("button", name="查找").click()
+    box = page.locator(f"h2:text-is('整改 {rectification_id}')").locator("xpath=..")
+    box.wait_for()
+    assert "已建立重大事故应急预案并完成全员培训" in box.inner_text()
+    box.locator("[name='decision']").select_option("accepted")
+    box.locator("[name='note']").fill("预案和培训记录齐全")
+    box.get_by_role("button", name="提交").click()
+    page.wait_for_selector(f"h2:text-is('整改 {rectification_id}') ~ p:has-text('状态：已验收')")
+    c.shot("15b-reviewer-rectification-accepted")

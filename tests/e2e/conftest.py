@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,7 +10,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -92,6 +95,29 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     serve = Serve(tmp_path_factory.mktemp("serve"), "--fresh")
     yield LocalStack(api=serve.api, backend=serve.backend, log_path=str(serve.log_path))
     serve.stop()
+
+
+def drain(stack: LocalStack) -> None:
+    """Until the stack's stream consumers have handled everything written so far (events, artifacts, emails)."""
+    assert requests.post(f"{stack.api}/_local/drain", params={"timeout": 60}, timeout=120).status_code == 200
+
+
+def sweep(stack: LocalStack, when: datetime, tmp: Path) -> dict[str, Any]:
+    """The daily sweep for another date, invoked like `make invoke` (scheduled jobs take "now" from the event);
+    its report. The e2e and console suites share it."""
+    event = json.loads((ROOT / "events/DailySweepFunction/scheduled-2026-12-01.json").read_text())
+    event["time"] = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    path = tmp / f"sweep-{when.timestamp()}.json"
+    path.write_text(json.dumps(event))
+    done = subprocess.run(
+        [sys.executable, "-m", "local", "invoke", "DailySweepFunction", str(path), "--backend", stack.backend],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return dict(json.loads(done.stdout))
 
 
 PDF = b"%PDF-1.7\n%%EOF\n"

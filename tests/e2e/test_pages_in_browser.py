@@ -15,8 +15,8 @@ from PIL import Image
 
 from grading.credit_code import check_character
 from tests.e2e.browser import VIEWPORTS, axe_violations, chromium, open_at, screenshot, serious, tool
-from tests.e2e.conftest import LocalStack
-from tests.e2e.test_provider_life import certified_provider, drain, sweep
+from tests.e2e.conftest import LocalStack, drain, sweep
+from tests.e2e.test_provider_life import certified_provider
 
 NAME = "广州物业管理有限公司"
 

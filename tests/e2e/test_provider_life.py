@@ -7,42 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import requests
 
 from grading.credit_code import check_character
 from tests.conftest import ROOT, ended_quarters
-from tests.e2e.conftest import LocalStack, passed_application
+from tests.e2e.conftest import LocalStack, drain, passed_application, sweep
 
 FIRST, SECOND = ended_quarters(2)  # two adjacent periods that have ended, whatever the day
 KEYS = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
-
-
-def drain(stack: LocalStack) -> None:
-    assert requests.post(f"{stack.api}/_local/drain", params={"timeout": 60}, timeout=120).status_code == 200
-
-
-def sweep(stack: LocalStack, when: datetime, tmp: Path) -> dict[str, Any]:
-    event = json.loads((ROOT / "events/DailySweepFunction/scheduled-2026-12-01.json").read_text())
-    event["time"] = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    path = tmp / f"sweep-{when.timestamp()}.json"
-    path.write_text(json.dumps(event))
-    done = subprocess.run(
-        [sys.executable, "-m", "local", "invoke", "DailySweepFunction", str(path), "--backend", stack.backend],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return dict(json.loads(done.stdout))
 
 
 def eligibility(stack: LocalStack, cc: str, category: str) -> tuple[str, set[str]]:

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from grading.credit_code import check_character
-from tests.e2e.conftest import PDF, LocalStack
-from tests.e2e.test_provider_life import KEYS, drain, sweep
+from tests.e2e.conftest import PDF, LocalStack, drain, sweep
+from tests.e2e.test_provider_life import KEYS
 
 CHINA = timezone(timedelta(hours=8))
 CATEGORY = "security_services"

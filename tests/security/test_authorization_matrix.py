@@ -169,6 +169,8 @@ ROWS: list[Row] = [
     # --- experts, schemes, panels, scorecards, decision (EvaluationFunction)
     Row("MyPanels", "GET", "/v1/me/panels",                             "401 403 403 200 200 403 403", "panel",
         "experts (their own open panels)"),
+    Row("ProviderSummary", "GET", "/v1/summaries/providers",            "401 403 403 403 403 200 200", "certified",
+        "reviewers, admins (the dashboard's counts and providers at risk)"),
     Row("RegisterExpert", "POST", "/v1/experts",                        "401 403 403 403 403 403 201", "empty",
         "admins", body=lambda w: {"expert_id": "expert-new", "name": "新专家", "specialties": ["it_services"]}),
     Row("GetExpert", "GET", "/v1/experts/{expert_on}",                  "401 403 403 200 403 403 200", "panel",

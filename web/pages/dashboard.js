@@ -1,52 +1,69 @@
-// The dashboard: providers by grade and category, those at risk, open notices. Built from the public API's pages.
+// The dashboard: providers by grade and category, those at risk, open notices: two reads of the public API.
 import * as echarts from "../vendor/echarts.esm.min.mjs";
-import { get, q } from "../lib/api.js";
+import { get } from "../lib/api.js";
 import { fmtTime, h, notice, section, table, zhCategory, zhGrade } from "../lib/ui.js";
 
-const LIMIT = 100; // certified providers read for the chart (the newest certified first)
+// The eligibility answer's reason codes, as people read them
+const RISK_ZH = {
+  WARNED: "已预警",
+  OPEN_RECTIFICATION: "整改未完成",
+  RECTIFICATION_OVERDUE: "整改逾期",
+  QUALIFICATION_EXPIRING: "资质即将到期",
+  QUALIFICATION_EXPIRED: "资质已过期",
+  CERTIFICATE_EXPIRED: "证书已过期",
+  BANNED: "禁入期",
+  NO_CERTIFICATE: "无有效证书",
+};
+const GRADES = ["1", "2", "3", "4"];
 
 export async function dashboard(main) {
   main.append(h("h1", {}, "总览"));
-  const certified = await get(`/v1/applications${q({ status: "certified", limit: LIMIT })}`);
-  const records = (await Promise.all(certified.items.map((a) => get(`/v1/providers/${a.credit_code}`).catch(() => null)))).filter(Boolean);
-  const byCode = new Map(records.map((r) => [r.credit_code, r]));
-  const providers = [...byCode.values()];
-  const categories = [...new Set(certified.items.map((a) => a.category))];
-  const categoryOf = new Map(certified.items.map((a) => [a.credit_code, a.category]));
-  const counts = (grade) => categories.map((c) => providers.filter((p) => (p.category || categoryOf.get(p.credit_code)) === c && p.grade === grade).length);
+  // One aggregated read (GET /v1/summaries/providers): counts by category and grade, and the providers at risk.
+  const [summary, notices] = await Promise.all([get("/v1/summaries/providers"), get("/v1/notices?limit=50")]);
+  const rows = summary.by_category;
   const el = h("div", { class: "chart", role: "img", "aria-label": "各类别服务商等级分布" });
   main.append(
     section(
-      `服务商等级分布（${providers.length} 家已发证${certified.next_token ? `，仅统计最近 ${LIMIT} 家` : ""}）`,
-      providers.length ? el : notice("还没有已发证的服务商。"),
-      providers.length
-        ? table(["类别", "一级", "二级", "三级", "四级"], categories.map((c, i) => [zhCategory(c), ...[1, 2, 3, 4].map((g) => String(counts(g)[i]))]))
+      `服务商等级分布（${summary.certified} 家已发证）`,
+      summary.certified ? el : notice("还没有已发证的服务商。"),
+      summary.certified
+        ? table(
+            ["类别", "一级", "二级", "三级", "四级", "合计"],
+            rows.map((r) => [zhCategory(r.category), ...GRADES.map((g) => String(r.grades[g] || 0)), String(r.total)]),
+          )
         : null,
     ),
   );
-  if (providers.length)
+  if (summary.certified)
     requestAnimationFrame(() =>
       echarts.init(el, null, { renderer: "svg" }).setOption({
         animation: false,
         tooltip: {},
-        legend: { data: [1, 2, 3, 4].map(zhGrade) },
-        xAxis: { type: "category", data: categories.map(zhCategory) },
+        legend: { data: GRADES.map(zhGrade) },
+        xAxis: { type: "category", data: rows.map((r) => zhCategory(r.category)) },
         yAxis: { type: "value", minInterval: 1 },
-        series: [1, 2, 3, 4].map((g) => ({ name: zhGrade(g), type: "bar", stack: "g", data: counts(g) })),
+        series: GRADES.map((g) => ({ name: zhGrade(g), type: "bar", stack: "g", data: rows.map((r) => r.grades[g] || 0) })),
       }),
     );
-  const overdue = await get("/v1/rectifications?overdue=true");
-  const warned = providers.filter((p) => p.status === "warned");
+  const risky = summary.at_risk;
   main.append(
     section(
-      "风险服务商",
-      h("h3", {}, "已预警"),
-      warned.length ? table(["信用代码", "企业", "连续不合格"], warned.map((p) => [p.credit_code, p.name, String(p.consecutive_failures)])) : notice("没有预警的服务商。"),
-      h("h3", {}, "逾期未整改"),
-      overdue.items.length ? table(["整改编号", "信用代码", "考核期", "期限"], overdue.items.map((r) => [r.rectification_id, r.credit_code, r.period, r.deadline])) : notice("没有逾期整改。"),
+      `风险服务商（${risky.length} 家）`,
+      risky.length
+        ? table(
+            ["信用代码", "企业", "类别", "等级", "连续不合格", "风险"],
+            risky.map((p) => [
+              p.credit_code,
+              p.name,
+              zhCategory(p.category),
+              zhGrade(p.grade),
+              String(p.consecutive_failures),
+              p.reasons.map((r) => RISK_ZH[r.code] || r.code).join("、"),
+            ]),
+          )
+        : notice("没有预警、整改未完成或资质将到期的服务商。"),
     ),
   );
-  const notices = await get("/v1/notices?limit=50");
   const open = notices.items.filter((n) => n.status === "open");
   main.append(
     section(

@@ -2,7 +2,7 @@ import { h, notice } from "../lib/ui.js";
 
 // Sample users for the local runner: the ids the README and the tests use.
 const SAMPLES = [
-  ["服务商", "providers", [["provider-1", "福州云服务（服务商管理员）"], ["provider-2", "另一家服务商"]]],
+  ["服务商", "providers", [["provider-1", "福州云服务（服务商管理员）"], ["provider-2", "另一家服务商"], ["provider-3", "新同事（待接受邀请）"]]],
   ["审核员", "reviewers", [["reviewer-1", "采购审核员 李"]]],
   ["评审专家", "experts", [1, 2, 3, 4, 5, 6].map((i) => [`expert-${i}`, `评审专家 ${i}`])],
   ["管理员", "admins", [["admin-1", "采购管理员 王"]]],

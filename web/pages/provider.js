@@ -209,7 +209,9 @@ export async function qualifications(main) {
   }
 }
 
-export async function members(main) {
+const INVITATION_CODE = /^[0-9A-Za-z]{1,64}\.[0-9a-f]{1,64}$/; // <invitation id>.<secret>, as the API checks it
+
+export async function members(main, _params, s) {
   main.append(h("h1", {}, "成员与邀请"));
   main.append(
     section(
@@ -218,8 +220,11 @@ export async function members(main) {
         { "aria-label": "接受邀请" },
         [field("邀请码", "code"), h("button", { type: "submit" }, "接受")],
         async (el) => {
+          const code = value(el, "code");
+          if (!INVITATION_CODE.test(code))
+            throw new ApiError(422, { error: { message: "邀请码格式不正确", details: [{ field: "code", message: "邀请码格式不正确：应为 编号.密钥" }] } });
           try {
-            const joined = await post(`/v1/invitations/${encodeURIComponent(value(el, "code"))}/accept`, {});
+            const joined = await post(`/v1/invitations/${encodeURIComponent(code)}/accept`, {});
             el.replaceWith(notice(`已加入 ${joined.credit_code}（${joined.role}）。`));
           } catch (err) {
             if (err instanceof ApiError && err.routeMissing) el.replaceWith(notice("此功能尚未开放。", "warn"));
@@ -234,17 +239,36 @@ export async function members(main) {
     main.append(box);
     try {
       const list = await get(`/v1/providers/${cc}/members`);
+      // Only the provider's admins manage its members (the API says so too); a member sees the roster.
+      const admin = list.items.some((m) => m.sub === s.sub && m.role === "admin");
+      const problem = h("div", { "aria-live": "polite" });
+      const remove = (m) => async () => {
+        if (!window.confirm(`移除成员 ${m.sub}？`)) return;
+        try {
+          await del(`/v1/providers/${cc}/members/${encodeURIComponent(m.sub)}`);
+          window.dispatchEvent(new HashChangeEvent("hashchange"));
+        } catch (err) {
+          problem.replaceChildren(notice(err.code === "LAST_ADMIN" ? "不能移除唯一的管理员。" : err.message, "error"));
+        }
+      };
       box.append(
         table(
-          ["用户", "角色", "邮箱", "加入时间", ""],
+          ["用户", "角色", "邮箱", "加入时间", ...(admin ? ["操作"] : [])],
           list.items.map((m) => [
             m.sub,
             m.role === "admin" ? "管理员" : "成员",
             m.email || "",
             fmtTime(m.added_at),
-            h("button", { type: "button", class: "link", onclick: async () => { await del(`/v1/providers/${cc}/members/${encodeURIComponent(m.sub)}`).catch((e) => alert(e.message)); window.dispatchEvent(new HashChangeEvent("hashchange")); } }, "移除"),
+            ...(admin ? [h("button", { type: "button", class: "link", onclick: remove(m) }, `移除 ${m.sub}`)] : []),
           ]),
         ),
+        problem,
+      );
+      if (!admin) {
+        box.append(notice("只有本服务商的管理员可以邀请或移除成员。"));
+        continue;
+      }
+      box.append(
         h("h3", {}, "邀请成员"),
         form(
           { "aria-label": `邀请成员 ${cc}` },

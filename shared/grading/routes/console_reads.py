@@ -1,4 +1,5 @@
-"""HTTP routes for the reads the web console needs: a document's preview link, an expert's own panels."""
+"""HTTP routes for the reads the web console needs: a document's preview link, an expert's own panels, the
+dashboard's summary of the certified providers."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from grading import console_reads
+from grading import console_reads, summaries
 from grading.access import needs, signed_in
 from grading.console_reads import DocumentLink, MyPanelPage
 from grading.http import caller, request_time
 from grading.identity import Role
 from grading.routes.applications import ApplicationId
+from grading.summaries import ProviderSummary
 
 documents_router = Router()  # in ApplicationsFunction
 panels_router = Router()  # in EvaluationFunction
+summaries_router = panels_router  # the dashboard's summary is served by EvaluationFunction too (its policy reads GSI1)
 
 DocumentId = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,64}$")]
 _ERRORS: dict[int, Any] = {
@@ -51,3 +54,14 @@ def my_panels(
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> MyPanelPage:
     return console_reads.my_panels(caller(panels_router), limit, next_token)
+
+
+@summaries_router.get(
+    "/v1/summaries/providers",
+    summary="The certified providers by category and grade, and those at risk, in one read (reviewers, admins)",
+    tags=["providers"],
+    responses=_ERRORS,
+)
+@needs(Role.REVIEWER, Role.ADMIN)
+def provider_summary() -> ProviderSummary:
+    return summaries.provider_summary(caller(summaries_router), request_time(summaries_router))
