@@ -60,7 +60,7 @@ class Serve:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "BUCKET_", "POWERTOOLS_"))}
         self.log = state_dir / "serve.log"
         with open(self.log, "w") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         deadline = time.monotonic() + timeout  # restoring 20,000 items takes a while
         while True:
             try:
