@@ -80,7 +80,6 @@ def install() -> None:
 def installed() -> bool:
     """Whether every fix is in place (install() is idempotent)."""
     from moto.core.serialize import BaseJSONSerializer
-    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
 
@@ -101,7 +100,7 @@ def _install_item_size() -> None:
         return
     original = Item.__init__
 
-    def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    def init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
         if not _state["fast_size"]:
             original(self, hash_key, range_key, attrs)
             return
@@ -113,8 +112,8 @@ def _install_item_size() -> None:
         self.attrs = LimitedSizeDict()
         dict.update(self.attrs, values)  # dict's own update: no per-key re-sizing
 
-    setattr(__init__, _PATCHED, True)
-    Item.__init__ = __init__  # type: ignore[method-assign]
+    setattr(init, _PATCHED, True)
+    Item.__init__ = init  # type: ignore[method-assign]
 
 
 _state = {"installed": False, "fast_items": True, "fast_size": True}
