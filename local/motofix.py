@@ -306,7 +306,7 @@ def _check_item_size() -> None:
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
-    many = {f"a{n}": {"S": "x" * n} for n in range(60)}
+    many: dict[str, Any] = {f"a{n}": {"S": "x" * n} for n in range(60)}
     many.update({"n": {"N": "1.50"}, "m": {"M": {"k": {"L": [{"S": "v"}, {"NS": ["1", "2"]}]}}}, "b": {"B": b"\x00"}})
     over = {"a": {"S": "x" * 300000}, "b": {"S": "y" * 105000}}  # each fits, together 405,002 bytes do not
     key = DynamoType({"S": "k"})
@@ -344,11 +344,11 @@ def _check_query(client: Any, table: str) -> None:
         for p in range(3)
         for n in range(12)
     ]
-    for start in range(0, len(items), 25):
-        requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+    for first in range(0, len(items), 25):
+        requests = [{"PutRequest": {"Item": item}} for item in items[first : first + 25]]
         client.batch_write_item(RequestItems={table: requests})  # moto processes every item of a batch
     moto_table = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].tables[table]
-    patched = type(moto_table).query
+    patched: Any = type(moto_table).query
     original = patched.original
     cases = [
         (DynamoType({"S": "MOTOFIX#q1"}), None),
@@ -357,7 +357,7 @@ def _check_query(client: Any, table: str) -> None:
     for hash_key, index in cases:
         for forward in (True, False):
             for limit in (None, 5):
-                start = None
+                start: Any = None
                 for _ in range(10):
                     a = [
                         patched(moto_table, hash_key, None, [], limit, start, forward, None, index, False, None),
@@ -370,8 +370,8 @@ def _check_query(client: Any, table: str) -> None:
                     if not start:
                         break
     _check_attribute_values(client, table, items)
-    for start in range(0, len(items), 25):
-        keys = [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in items[start : start + 25]]
+    for first in range(0, len(items), 25):
+        keys = [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in items[first : first + 25]]
         client.batch_write_item(RequestItems={table: keys})
 
 
