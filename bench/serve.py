@@ -195,7 +195,7 @@ def load(applications: int = LOAD_APPLICATIONS, clients: int = LOAD_CLIENTS) -> 
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    sizes = [0, 500] if quick else [0, 2500, 10000]  # providers: two items each, so up to 20,000 items
+    sizes = [0, 500] if quick else [0, 2500, 10000]  # providers, two items each: 0, 5,000 and 20,000 items
     return {
         "serve_growth": growth(sizes, samples=5 if quick else GROWTH_SAMPLES),
         "serve_load": load(40 if quick else LOAD_APPLICATIONS),
