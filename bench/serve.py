@@ -1,6 +1,7 @@
 """Issue 20's figures of `make serve` itself, driven over HTTP from this process like a user's clients:
 
-- serve_growth: the p50 of `POST /v1/applications` (one client, one request at a time) with the table empty and
+- serve_growth: the p50 of `POST /v1/applications` (one client, one request at a time, each after the stream and
+  queue work of the one before is done: `/_local/drain`, untimed) with the table empty and
   holding more and more items. The items are a population of certified providers (bench/population.py, two items
   each) put in the serve's kept state (.local/state.json's format), which `serve` restores at start as after a
   restart: BatchWriteItem before the pollers start, which then begin at the stream's end. Target: the p50 at the
@@ -96,6 +97,9 @@ def _state_file(path: Path, providers: int) -> int:
 
     from grading.clock import local_date
 
+    # The domain's index helpers read the settings the functions get (the local runner's names; serve sets its own).
+    os.environ.setdefault("TABLE_NAME", "provider-grading-local-GradingTable")
+    os.environ.setdefault("BUCKET_NAME", "provider-grading-local-documentsbucket")
     serializer = TypeSerializer()
     now = datetime.now(UTC)
     items = [
@@ -128,6 +132,8 @@ def growth(sizes: list[int], samples: int = GROWTH_SAMPLES) -> dict[str, Any]:
                 _post(session, serve.api, token, credit_code(code := code + 1))  # the function's import
                 times = []
                 for _ in range(samples):
+                    # Each sample alone: what the last one set off (stream and queue work) is done first, untimed.
+                    session.post(f"{serve.api}/_local/drain", params={"timeout": "60"}, timeout=90)
                     status, seconds = _post(session, serve.api, token, credit_code(code := code + 1))
                     if status != 201:
                         raise RuntimeError(f"POST /v1/applications answered {status} at {seeded} items")
