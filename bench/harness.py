@@ -219,18 +219,15 @@ def start_system() -> System:
 
     from werkzeug.test import Client
 
-    from bench import motofix
-    from local.backend import LocalBackend, internal_client
+    from local.backend import LocalBackend
     from local.host import FunctionHost
     from local.server import ApiServer
 
-    motofix.install()
-    backend = LocalBackend(port=0)
+    backend = LocalBackend(port=0)  # with local/motofix.py's fixes, checked against moto's own answers at start
     capture = DynamoCapture(backend.middleware.app)
     backend.middleware.app = capture
     backend.start()
     backend.create_resources(stack)
-    motofix.self_check(internal_client("dynamodb", stack.region), stack.tables["GradingTable"])
     host = FunctionHost(stack)
     return System(backend, stack, host, capture, Client(ApiServer(stack, host)))
 

@@ -55,6 +55,19 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
     if "init_ratio" in results:
         over = {k: v for k, v in results["init_ratio"].items() if v > INIT_RATIO_TARGET}
         checked["api_init_ratio_at_most_1.5"] = {"met": not over, "over": over}
+    growth = results.get("serve_growth")
+    if growth and growth.get("ratio") is not None:
+        met = growth["items"][-1] >= 20000 and growth["ratio"] <= 1.5
+        ratio, items = growth["ratio"], growth["items"]
+        checked["serve_growth_p50_at_most_1.5x_empty"] = {"met": met, "ratio": ratio, "items": items}
+    load = results.get("serve_load")
+    if load:
+        met = load["per_second"] >= 15 and load["p99_ms"] < 2000 and load["statuses"] == {"201": load["applications"]}
+        checked["serve_load_15_per_second_p99_under_2s"] = {
+            "met": met,
+            "per_second": load["per_second"],
+            "p99_ms": load["p99_ms"],
+        }
     if results.get("sweep"):
         reads = {row["providers"]: row["items_read"] for row in results["sweep"]}
         flat = len(set(reads.values())) == 1 and None not in reads.values()
@@ -123,6 +136,26 @@ def table(results: dict[str, Any]) -> str:
         if top:
             parts = ", ".join(f"{t['package']} {t['ms']:.0f}" for t in top[:6])
             lines.append(f"   slowest ({results['cold_start']['init_slowest_api_function']}), ms by import: {parts}")
+    growth, load = results.get("serve_growth"), results.get("serve_load")
+    if growth:
+        lines += [
+            "",
+            "8. `make serve` over HTTP: POST /v1/applications, one client, as the table grows (restored state);",
+            "   target: p50 at the largest at most 1.5x the empty one",
+            f"   {'items':>8} {'p50 ms':>8} {'p99 ms':>8}",
+        ]
+        for items, p50, p99 in zip(growth["items"], growth["p50_ms"], growth["p99_ms"], strict=True):
+            lines.append(f"   {items:>8,} {p50:>8.1f} {p99:>8.1f}")
+        lines.append(f"   largest / empty: {growth['ratio']}x {_mark((growth['ratio'] or 99) <= 1.5)}")
+    if load:
+        lines += [
+            "",
+            f"9. `make serve` under load: {load['applications']} applications from {load['clients']} clients at once;",
+            "   target: >= 15 per second, p99 < 2 s, every one kept",
+            f"   {load['per_second']:.1f} per second ({load['seconds']} s), p50 {load['p50_ms']:.0f} ms, "
+            f"p99 {load['p99_ms']:.0f} ms, answers {load['statuses']} "
+            f"{_mark(load['per_second'] >= 15 and load['p99_ms'] < 2000)}",
+        ]
     if results.get("sweep"):
         lines += [
             "",

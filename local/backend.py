@@ -1,4 +1,5 @@
-"""The local AWS: moto in server mode on 127.0.0.1, one request at a time, with per-operation request counts.
+"""The local AWS: moto in server mode on 127.0.0.1, one request at a time, with per-operation request counts, and
+with local/motofix.py's fixes to moto's costs (checked against moto's own answers at start).
 Also creates the template's tables, buckets, queues, EventBridge rules and SES identities in it (create_resources)."""
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ class LocalBackend:
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from local import motofix
+
+        motofix.install()  # checked against moto's own code in start(), once the server answers
         keep_streams_through_rollbacks()
         self.middleware = SerializingMiddleware(DomainDispatcherApplication(create_backend_app))
         self.host, self.port = host, port
@@ -161,6 +165,9 @@ class LocalBackend:
         self._thread.start()
         self._saved_env = {k: os.environ.get(k) for k in _ENV_KEYS}
         use_endpoint(self.url)
+        from local import motofix
+
+        motofix.check()  # raises, and so stops the start, if a fix answers differently from moto
         return self.url
 
     def stop(self) -> None:

@@ -42,6 +42,8 @@ class FunctionHost:
         dirs = [*layers, *(str(f.code_dir) for f in stack.functions.values())]
         self._private_roots = tuple(os.path.join(d, "") for d in dirs)
         self._module_sets: dict[str, dict[str, ModuleType]] = {}
+        self._private_names: set[str] = set()  # names of modules from the layer/code dirs, as seen so far
+        self._seen: set[str] = set()  # sys.modules' names at the last switch
         self._current: str | None = None
         # Set for every function over what the template says (serve: PUBLIC_BASE_URL = the runner's own origin).
         self.env_overrides: dict[str, str] = {}
@@ -88,19 +90,22 @@ class FunctionHost:
         return self._handlers[spec.logical_id]
 
     def _switch_modules(self, logical_id: str) -> None:
-        """Swap the previous function's layer/code modules out of sys.modules and this function's in."""
+        """Swap the previous function's layer/code modules out of sys.modules and this function's in. Only the
+        modules imported since the last switch are looked at (their files), not all of sys.modules each time."""
         if self._current == logical_id:
             return
-        private = {
-            name: module
-            for name, module in list(sys.modules.items())
-            if str(getattr(module, "__file__", None) or "").startswith(self._private_roots)
-        }
+        modules = sys.modules
+        for name in modules.keys() - self._seen:
+            module = modules.get(name)
+            if str(getattr(module, "__file__", None) or "").startswith(self._private_roots):
+                self._private_names.add(name)
+        private = {name: modules[name] for name in self._private_names if name in modules}
         for name in private:
-            del sys.modules[name]
+            del modules[name]
         if self._current is not None:
             self._module_sets[self._current] = private
-        sys.modules.update(self._module_sets.get(logical_id, {}))
+        modules.update(self._module_sets.get(logical_id, {}))
+        self._seen = set(modules)
         self._current = logical_id
 
     @contextmanager

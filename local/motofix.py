@@ -1,15 +1,20 @@
-"""Two fixes to moto's cost model, so the bench measures our code rather than moto's shortcuts.
+"""Fixes to moto's cost model, applied wherever this repository runs moto: `make serve`, the tests (both start a
+`local.backend.LocalBackend`) and the bench. Each keeps moto's answers, and `check()` proves it against moto's own
+code on a scratch table when a backend starts (once per process); a fix that answers differently stops the start.
 
 1. An item-level undo for TransactWriteItems instead of a copy of the whole table.
 2. A Query that reads one partition of the table, or the items of one index key for an index, instead of sorting
    the whole table first (below).
 3. Items in answers (Query, GetItem, BatchGetItem) passed through as the JSON they already are, instead of walked
    attribute by attribute through botocore's shapes: 250 provider records took moto ~0.3 s to encode.
+4. An item's 400 KB limit checked once per item, instead of re-sizing the whole item for every attribute it sets
+   (quadratic in attributes: ~1,000 items/s through BatchWriteItem).
 
 moto 5.2 backs up every table a transaction touches with `copy.deepcopy(table)` (all items and every stream record)
 before it starts, so one transaction costs O(table) there, against O(items in the transaction) in DynamoDB: at 20,000
-items a 10-item transaction took about a second. This keeps the same semantics (all or nothing, the stream rolled back
-too) by saving only the items the transaction names and the stream's length, and restoring those on failure.
+items a 10-item transaction took about a second, and `make serve` slowed down with every application it kept. This
+keeps the same semantics (all or nothing, the stream rolled back too) by saving only the items the transaction names
+and the stream's length, and restoring those on failure.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-_PATCHED = "_bench_item_level_undo"
+_PATCHED = "_motofix_item_level_undo"
 
 
 def install() -> None:
@@ -25,9 +30,10 @@ def install() -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
+    if _state["installed"]:
+        return  # once per process: other wrappers (local.backend's) may sit on top of this one
+    _state["installed"] = True
     original = DynamoDBBackend.transact_write_items
-    if getattr(original, _PATCHED, False):
-        return
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         undo: list[tuple[Any, Any, Any, Any]] = []  # (table, hash value, range value, the item before or None)
@@ -68,9 +74,50 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _install_query(Table)
     _install_attribute_values()
+    _install_item_size()
 
 
-_state = {"fast_items": True}
+def installed() -> bool:
+    """Whether every fix is in place (install() is idempotent)."""
+    from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+
+    patched = (Table.query, BaseJSONSerializer._serialize, Item.__init__)
+    return _state["installed"] and all(getattr(f, _PATCHED, False) for f in patched)
+
+
+def _install_item_size() -> None:
+    """moto 5.2's Item keeps its attributes in a LimitedSizeDict, whose __setitem__ sums the size of every attribute
+    already set before adding one: building an item of n attributes sizes O(n^2) values. Sizes are never negative,
+    so the running total only grows and the limit is crossed during the building exactly when the whole item is
+    over it: the item is sized once, with moto's own sizes and error. Later SETs (UpdateItem) keep moto's path."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    if getattr(Item.__init__, _PATCHED, False):
+        return
+    original = Item.__init__
+
+    def init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        if not _state["fast_size"]:
+            original(self, hash_key, range_key, attrs)
+            return
+        self.hash_key = hash_key
+        self.range_key = range_key
+        values = {key: DynamoType(value) for key, value in attrs.items()}
+        if sum(bytesize(key) + value.size() for key, value in values.items()) > 405000:  # moto's own limit
+            raise ItemSizeTooLarge
+        self.attrs = LimitedSizeDict()
+        dict.update(self.attrs, values)  # dict's own update: no per-key re-sizing
+
+    setattr(init, _PATCHED, True)
+    Item.__init__ = init  # type: ignore[method-assign]
+
+
+_state = {"installed": False, "fast_items": True, "fast_size": True}
+_checked: dict[str, bool] = {}  # region: the fixes were checked there, in this process
 
 
 def _install_attribute_values() -> None:
@@ -81,6 +128,8 @@ def _install_attribute_values() -> None:
     from moto.core.serialize import BaseJSONSerializer
 
     original = BaseJSONSerializer._serialize
+    if getattr(original, _PATCHED, False):
+        return
 
     def _serialize(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
         if _state["fast_items"] and shape.name == "AttributeValue" and isinstance(value, dict) and _plain(value):
@@ -88,6 +137,7 @@ def _install_attribute_values() -> None:
             return
         original(self, serialized, value, shape, key)
 
+    setattr(_serialize, _PATCHED, True)
     BaseJSONSerializer._serialize = _serialize  # type: ignore[method-assign]
 
 
@@ -112,6 +162,8 @@ def _install_query(table_class: Any) -> None:
     first sort decides nothing, so during a Query `all_items` answers the Query's partition alone for the table, and
     the unsorted items for an index. `self_check` compares both against the original on a live table."""
     original = table_class.query
+    if getattr(original, _PATCHED, False):
+        return
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name")
@@ -163,21 +215,59 @@ def _restore(table: Any, hash_value: Any, range_value: Any, before: Any) -> None
         table.items[hash_value][range_value] = before
 
 
+SCRATCH_TABLE = "local-motofix-self-check"
+
+
+def check(region: str = "us-east-1") -> None:
+    """install(), then self_check() on a scratch table shaped like the template's (PK/SK, index GSI1, a stream),
+    created and deleted through the backend at AWS_ENDPOINT_URL; once per process and region. Raises
+    AssertionError if a fix answers differently from moto's own code."""
+    install()
+    if _checked.get(region):
+        return
+    from local.backend import internal_client
+
+    client = internal_client("dynamodb", region)
+    strings = [{"AttributeName": a, "AttributeType": "S"} for a in ("PK", "SK", "GSI1PK", "GSI1SK")]
+    client.create_table(
+        TableName=SCRATCH_TABLE,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=strings,
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "GSI1",
+                "KeySchema": [
+                    {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                    {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    try:
+        self_check(client, SCRATCH_TABLE)
+    finally:
+        client.delete_table(TableName=SCRATCH_TABLE)
+    _checked[region] = True
+
+
 def self_check(client: Any, table: str) -> None:
     """A transaction whose second condition fails must leave neither its first write nor its stream record."""
-    stream_before = _stream_length(table)
-    key = {"PK": {"S": "BENCH#motofix"}, "SK": {"S": "KEPT"}}
-    guard = {"PK": {"S": "BENCH#motofix"}, "SK": {"S": "GUARD"}}
+    stream_before = _stream_length(client, table)
+    key = {"PK": {"S": "MOTOFIX#txn"}, "SK": {"S": "KEPT"}}
+    guard = {"PK": {"S": "MOTOFIX#txn"}, "SK": {"S": "GUARD"}}
     client.put_item(TableName=table, Item={**key, "n": {"N": "1"}})
     client.put_item(TableName=table, Item=guard)
-    updated = {"PK": {"S": "BENCH#motofix"}, "SK": {"S": "UPDATED"}}
+    updated = {"PK": {"S": "MOTOFIX#txn"}, "SK": {"S": "UPDATED"}}
     client.put_item(TableName=table, Item={**updated, "n": {"N": "1"}})
     stream_before += 3
     try:
         client.transact_write_items(
             TransactItems=[
                 {"Put": {"TableName": table, "Item": {**key, "n": {"N": "2"}}}},
-                {"Put": {"TableName": table, "Item": {"PK": {"S": "BENCH#motofix"}, "SK": {"S": "NEW"}}}},
+                {"Put": {"TableName": table, "Item": {"PK": {"S": "MOTOFIX#txn"}, "SK": {"S": "NEW"}}}},
                 {
                     "Update": {
                         "TableName": table,
@@ -200,14 +290,42 @@ def self_check(client: Any, table: str) -> None:
     else:
         raise AssertionError("the transaction should have been cancelled")
     kept = client.get_item(TableName=table, Key=key)["Item"]["n"]["N"]
-    new = client.get_item(TableName=table, Key={"PK": {"S": "BENCH#motofix"}, "SK": {"S": "NEW"}}).get("Item")
+    new = client.get_item(TableName=table, Key={"PK": {"S": "MOTOFIX#txn"}, "SK": {"S": "NEW"}}).get("Item")
     still = client.get_item(TableName=table, Key=updated)["Item"]["n"]["N"]
-    if kept != "1" or still != "1" or new is not None or _stream_length(table) != stream_before:
-        raise AssertionError("bench/motofix.py: a cancelled transaction left writes behind")
+    if kept != "1" or still != "1" or new is not None or _stream_length(client, table) != stream_before:
+        raise AssertionError("local/motofix.py: a cancelled transaction left writes behind")
     client.delete_item(TableName=table, Key=key)
     client.delete_item(TableName=table, Key=guard)
     client.delete_item(TableName=table, Key=updated)
     _check_query(client, table)
+    _check_item_size()
+
+
+def _check_item_size() -> None:
+    """Items built with the fix hold what moto's own Item holds, and one over the limit fails both ways."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    many: dict[str, Any] = {f"a{n}": {"S": "x" * n} for n in range(60)}
+    many.update({"n": {"N": "1.50"}, "m": {"M": {"k": {"L": [{"S": "v"}, {"NS": ["1", "2"]}]}}}, "b": {"B": b"\x00"}})
+    over = {"a": {"S": "x" * 300000}, "b": {"S": "y" * 105000}}  # each fits, together 405,002 bytes do not
+    key = DynamoType({"S": "k"})
+    built: list[Any] = []
+    try:
+        for fast in (True, False):
+            _state["fast_size"] = fast
+            item = Item(key, None, many)
+            built.append((dict(item.attrs), type(item.attrs)))
+            try:
+                Item(key, None, over)
+            except ItemSizeTooLarge:
+                built.append("too large")
+            else:
+                built.append("accepted")
+    finally:
+        _state["fast_size"] = True
+    if built[:2] != built[2:] or built[1] != "too large":
+        raise AssertionError("local/motofix.py: items built with the fix differ from moto's")
 
 
 def _check_query(client: Any, table: str) -> None:
@@ -218,27 +336,28 @@ def _check_query(client: Any, table: str) -> None:
 
     items = [
         {
-            "PK": {"S": f"BENCH#q{p}"},
+            "PK": {"S": f"MOTOFIX#q{p}"},
             "SK": {"S": f"S{n:02d}"},
-            "GSI1PK": {"S": f"BENCHQ#{n % 2}"},
+            "GSI1PK": {"S": f"MOTOFIXQ#{n % 2}"},
             "GSI1SK": {"S": f"{(7 * n) % 5}"},
         }
         for p in range(3)
         for n in range(12)
     ]
-    for item in items:
-        client.put_item(TableName=table, Item=item)
-    moto_table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[table]
-    patched = type(moto_table).query
+    for first in range(0, len(items), 25):
+        requests = [{"PutRequest": {"Item": item}} for item in items[first : first + 25]]
+        client.batch_write_item(RequestItems={table: requests})  # moto processes every item of a batch
+    moto_table = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].tables[table]
+    patched: Any = type(moto_table).query
     original = patched.original
     cases = [
-        (DynamoType({"S": "BENCH#q1"}), None),
-        (DynamoType({"S": "BENCHQ#1"}), "GSI1"),
+        (DynamoType({"S": "MOTOFIX#q1"}), None),
+        (DynamoType({"S": "MOTOFIXQ#1"}), "GSI1"),
     ]
     for hash_key, index in cases:
         for forward in (True, False):
             for limit in (None, 5):
-                start = None
+                start: Any = None
                 for _ in range(10):
                     a = [
                         patched(moto_table, hash_key, None, [], limit, start, forward, None, index, False, None),
@@ -246,19 +365,20 @@ def _check_query(client: Any, table: str) -> None:
                     ]
                     got, want = ([i.to_json() for i in r[0]] + [r[2]] for r in a)
                     if got != want:
-                        raise AssertionError(f"bench/motofix.py: the patched Query differs ({index}, {forward})")
+                        raise AssertionError(f"local/motofix.py: the patched Query differs ({index}, {forward})")
                     start = a[1][2]
                     if not start:
                         break
     _check_attribute_values(client, table, items)
-    for item in items:
-        client.delete_item(TableName=table, Key={"PK": item["PK"], "SK": item["SK"]})
+    for first in range(0, len(items), 25):
+        keys = [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in items[first : first + 25]]
+        client.batch_write_item(RequestItems={table: keys})
 
 
 def _check_attribute_values(client: Any, table: str, items: list[dict[str, Any]]) -> None:
     """Answers carrying every attribute type decode to the same thing with the pass-through as without it."""
     rich = {
-        "PK": {"S": "BENCH#q0"},
+        "PK": {"S": "MOTOFIX#q0"},
         "SK": {"S": "RICH"},
         "n": {"N": "12.50"},
         "b": {"B": b"\x00\x01"},
@@ -273,7 +393,7 @@ def _check_attribute_values(client: Any, table: str, items: list[dict[str, Any]]
     client.put_item(TableName=table, Item=rich)
     requests = [
         lambda: client.query(
-            TableName=table, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "BENCH#q0"}}
+            TableName=table, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "MOTOFIX#q0"}}
         ),
         lambda: client.get_item(TableName=table, Key={"PK": rich["PK"], "SK": rich["SK"]}),
         lambda: client.batch_get_item(
@@ -289,15 +409,15 @@ def _check_attribute_values(client: Any, table: str, items: list[dict[str, Any]]
             for answer in (fast, slow):
                 answer.pop("ResponseMetadata", None)
             if fast != slow:
-                raise AssertionError("bench/motofix.py: items passed through differ from moto's encoding")
+                raise AssertionError("local/motofix.py: items passed through differ from moto's encoding")
     finally:
         _state["fast_items"] = True
         client.delete_item(TableName=table, Key={"PK": rich["PK"], "SK": rich["SK"]})
 
 
-def _stream_length(table: str) -> int:
+def _stream_length(client: Any, table: str) -> int:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    shard = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[table].stream_shard
+    shard = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].tables[table].stream_shard
     return len(shard.items) if shard is not None else 0
