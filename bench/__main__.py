@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the <1 minute smoke: small sizes, few repetitions")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--out", type=Path, help="where to write the JSON")
+    parser.add_argument("--coldstart-runs", type=int, help="cold start rounds (5; --quick: 1)")
     args = parser.parse_args(argv)
     sections = [s for s in SECTIONS if not args.only or s in args.only]
     partial = args.quick or bool(args.only)
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     # Processes first, on a quiet machine: the in-process backend comes after.
     from bench import artifacts, coldstart, packages
 
-    section("coldstart", lambda: {"cold_start": coldstart.run(stack, runs=1 if args.quick else 5)})
-    _lift(results, "cold_start", ("init_ratio", "init_ratio_other"))
+    runs = args.coldstart_runs or (1 if args.quick else 5)
+    section("coldstart", lambda: {"cold_start": coldstart.run(stack, runs=runs)})
+    _lift(results, "cold_start", ("init_ratio", "init_ratio_other", "init_first_request_ratio"))
     section("artifacts", lambda: artifacts.run(warm=5 if args.quick else 20))
     section("packages", lambda: packages.run(stack, download=not args.quick))
 
