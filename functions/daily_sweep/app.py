@@ -5,11 +5,10 @@ from typing import Any
 
 from grading import sweep
 from grading.errors import InvalidInput
-from grading.observability import logger, tracer
+from grading.observability import logger
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         now = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
