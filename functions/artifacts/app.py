@@ -5,10 +5,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from grading import artifacts
+from grading import artifacts, dal, snapstart, storage
 from grading.observability import logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+snapstart.prime(dal.client, storage.client)
 
 
 def record_handler(record: DynamoDBRecord) -> None:

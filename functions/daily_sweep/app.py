@@ -3,9 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from grading import sweep
+from grading import dal, snapstart, sweep
 from grading.errors import InvalidInput
 from grading.observability import logger
+
+snapstart.prime(dal.client)
 
 
 @logger.inject_lambda_context

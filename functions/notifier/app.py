@@ -9,12 +9,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from grading import clock
+from grading import clock, dal, snapstart
 from grading.notify import send
 from grading.observability import logger
 
 # A batch whose every message failed is answered with every message listed, like any partial failure.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+snapstart.prime(dal.client, send.client)
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from grading import regrading
+from grading import dal, regrading, snapstart, storage
 from grading.observability import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
+snapstart.prime(dal.client, regrading.sqs, storage.client)
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -9,6 +9,7 @@ import base64
 import functools
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,7 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
     return app
 
 
-def enable_docs(app: APIGatewayRestResolver) -> None:
+def enable_docs(app: APIGatewayRestResolver) -> Callable[[], dict[str, Any]]:
     """`/openapi.json` and Swagger UI at `/docs` (its scripts are inlined: it works offline), one document. Only
     ApiDocsFunction serves them, so only it loads the document's models and Swagger UI."""
     from aws_lambda_powertools.event_handler.openapi import swagger_ui
@@ -125,6 +126,8 @@ def enable_docs(app: APIGatewayRestResolver) -> None:
             None,
         )
         return Response(status_code=200, content_type="text/html", body=html)
+
+    return document
 
 
 def caller(router: Router | APIGatewayRestResolver) -> Caller:
