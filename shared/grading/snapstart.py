@@ -18,7 +18,7 @@ from typing import Any
 def prime(*builders: Callable[[], Any]) -> bool:
     """Call each builder (a cached client factory, a cached document) before the snapshot. True if registered."""
     try:
-        from snapshot_restore_py import register_before_snapshot  # type: ignore[import-not-found]
+        from snapshot_restore_py import register_before_snapshot
     except ImportError:
         return False
 
