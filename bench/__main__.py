@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the annual re-grading at 100,000 providers (not part of the default run); writes large-results.json",
     )
+    parser.add_argument("--coldstart-runs", type=int, help="cold start rounds (5; --quick: 1)")
     args = parser.parse_args(argv)
     if args.large:
         args.only = ["regrading"]
@@ -70,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     # Processes first, on a quiet machine: the in-process backend comes after.
     from bench import artifacts, coldstart, packages
 
-    section("coldstart", lambda: {"cold_start": coldstart.run(stack, runs=1 if args.quick else 5)})
-    _lift(results, "cold_start", ("init_ratio", "init_ratio_other"))
+    runs = args.coldstart_runs or (1 if args.quick else 5)
+    section("coldstart", lambda: {"cold_start": coldstart.run(stack, runs=runs)})
+    _lift(results, "cold_start", ("init_ratio", "init_ratio_other", "init_first_request_ratio"))
     section("artifacts", lambda: artifacts.run(warm=5 if args.quick else 20))
     section("packages", lambda: packages.run(stack, download=not args.quick))
     from bench import serve

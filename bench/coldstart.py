@@ -4,7 +4,12 @@ and creates a client. Runs go round-robin over the functions, so drift on a nois
 
 Our own modules (the function's folder and shared/) are imported from a copy without `__pycache__`, and nothing
 writes bytecode (PYTHONDONTWRITEBYTECODE): sam build ships no .pyc and Lambda's file system is read-only, so every
-cold start compiles them again, and so does every sample here. The dependencies keep the .pyc pip gave them."""
+cold start compiles them again, and so does every sample here. The dependencies keep the .pyc pip gave them.
+
+What a user feels (issue 20) is the import plus the first request: each API function's child then answers one
+request (`FIRST_REQUESTS`: a read a signed-in user makes first) against a moto server with the template's
+resources, and the bare handler it is compared with imports boto3, creates a client and makes the same first
+DynamoDB call (captured at the server in the round not counted), so `init_first_request_ratio` compares the two."""
 
 from __future__ import annotations
 
@@ -23,15 +28,49 @@ from bench.harness import ROOT, median
 BASELINE = "Baseline (boto3 + client)"
 _CHILD = r"""
 import importlib, json, sys, time
+event = json.loads({event!r})
+
+
+class Context:  # what Lambda's Python runtime hands a handler, as much of it as Powertools reads
+    function_name = "bench"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self):
+        return 15000
+
+
 started = time.perf_counter()
 sys.path[:0] = [{code!r}, {layer!r}]
 module = importlib.import_module({module!r})
 handler = getattr(module, {attr!r})
-print(json.dumps({{"seconds": time.perf_counter() - started}}))
+imported = time.perf_counter()
+answer = handler(event, Context()) if event is not None else None
+answered = time.perf_counter()
+status = answer.get("statusCode") if isinstance(answer, dict) else None
+print(json.dumps({{"seconds": imported - started, "first_request_seconds": answered - started, "status": status}}))
 """
 _BASELINE_APP = (
-    'import boto3\n\nclient = boto3.client("dynamodb")\n\n\ndef lambda_handler(event, context):\n    return {}\n'
+    'import boto3\n\nclient = boto3.client("dynamodb")\n\n\ndef lambda_handler(event, context):\n'
+    '    for method, params in event.get("calls", []):  # the same first DynamoDB call as the function\'s\n'
+    "        getattr(client, method)(**params)\n"
+    '    return {"statusCode": 200}\n'
 )
+# The first request of each API function: a read a user makes on opening the console (or the document), that
+# answers on an empty table. (method, resource, path parameters, query, caller's groups or None for public.)
+FIRST_REQUESTS: dict[str, tuple[str, str, dict[str, str], dict[str, str], str | None]] = {
+    "ApplicationsFunction": ("GET", "/v1/me/applications", {}, {}, "providers"),
+    "EvaluationFunction": ("GET", "/v1/me/panels", {}, {}, "experts"),
+    "NoticesFunction": ("GET", "/v1/notices", {}, {}, None),
+    "ProvidersFunction": ("GET", "/v1/me/rectifications", {}, {}, "providers"),
+    "RegradingFunction": ("GET", "/v1/regradings/{run_id}", {"run_id": "bench0run"}, {}, "admins"),
+    "NotificationsFunction": ("GET", "/v1/reviewers", {}, {}, "admins"),
+    "ApiDocsFunction": ("GET", "/openapi.json", {}, {}, None),
+}
 # How much of the budget the API functions' framework alone takes: the baseline plus Powertools' REST resolver.
 REFERENCES = {
     "Reference: baseline + Powertools REST resolver (validation on)": "enable_validation=True",
@@ -69,9 +108,9 @@ def lambda_env(spec: Any, region: str) -> dict[str, str]:
     return env
 
 
-def _child(code_dir: Path, handler: str, layer: Path) -> str:
+def _child(code_dir: Path, handler: str, layer: Path, event: Any = None) -> str:
     module, _, attr = handler.rpartition(".")
-    return _CHILD.format(code=str(code_dir), layer=str(layer), module=module, attr=attr)
+    return _CHILD.format(code=str(code_dir), layer=str(layer), module=module, attr=attr, event=json.dumps(event))
 
 
 def uncompiled_copy(source: Path, target: Path) -> Path:
@@ -80,15 +119,48 @@ def uncompiled_copy(source: Path, target: Path) -> Path:
     return target
 
 
+def sample(
+    code_dir: Path,
+    handler: str,
+    env: dict[str, str],
+    event: Any = None,
+    importtime: bool = False,
+    layer: Path = ROOT / "shared",
+) -> dict[str, Any]:
+    """One cold start in a fresh interpreter: `seconds` to import app.py, and with an event `first_request_seconds`
+    (the import plus the handler's answer to it) and the answer's `status`; `report` is -X importtime's."""
+    child = _child(code_dir, handler, layer, event)
+    args = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", child]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise RuntimeError(f"cold start of {code_dir.name} failed: {done.stderr.strip()[-400:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["report"] = done.stderr
+    return result
+
+
 def import_seconds(
     code_dir: Path, handler: str, env: dict[str, str], importtime: bool = False, layer: Path = ROOT / "shared"
 ) -> Any:
-    args = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", _child(code_dir, handler, layer)]
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
-    if done.returncode != 0:
-        raise RuntimeError(f"import of {code_dir.name} failed: {done.stderr.strip()[-400:]}")
-    seconds = float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
-    return (seconds, done.stderr) if importtime else seconds
+    result = sample(code_dir, handler, env, importtime=importtime, layer=layer)
+    return (result["seconds"], result["report"]) if importtime else result["seconds"]
+
+
+def first_request_event(spec: Any, request: tuple[str, str, dict[str, str], dict[str, str], str | None]) -> Any:
+    """The proxy event API Gateway hands the function for `request`, with the Cognito claims of a signed-in user."""
+    from local.apigw import api_event
+
+    method, resource, params, query, groups = request
+    path = resource.format(**params)
+    claims = None
+    if groups:
+        sub = f"bench-{groups}"
+        claims = {"sub": sub, "cognito:username": sub, "email": f"{sub}@example.local", "cognito:groups": groups}
+    if not any(r.method == method and r.path == resource for r in spec.routes):
+        raise RuntimeError(f"{spec.logical_id} serves no {method} {resource}: update FIRST_REQUESTS")
+    return api_event(
+        method, path, resource=resource, path_parameters=params, query=query or None, headers={}, claims=claims
+    )
 
 
 def top_imports(report: str, count: int = 8) -> list[dict[str, Any]]:
@@ -114,49 +186,108 @@ def top_imports(report: str, count: int = 8) -> list[dict[str, Any]]:
 
 
 def run(stack: Any, runs: int) -> dict[str, Any]:
+    from bench.harness import DynamoCapture
+    from local.backend import LocalBackend
+
+    backend = LocalBackend(port=0)
+    capture = DynamoCapture(backend.middleware.app)
+    backend.middleware.app = capture
+    backend.start()
+    try:
+        backend.create_resources(stack)
+        return _run(stack, runs, backend.url, capture)
+    finally:
+        backend.stop()
+
+
+def _run(stack: Any, runs: int, endpoint: str, capture: Any) -> dict[str, Any]:
+    api = [fid for fid, spec in stack.functions.items() if spec.routes]
+    missing = [fid for fid in api if fid not in FIRST_REQUESTS]
+    if missing:
+        raise RuntimeError(f"no first request for {missing}: add them to FIRST_REQUESTS")
     with tempfile.TemporaryDirectory(prefix="bench-baseline-") as tmp:
         base_dir = Path(tmp)
         (base_dir / "app.py").write_text(_BASELINE_APP)
         layer = uncompiled_copy(ROOT / "shared", base_dir / "layer")
-        targets: dict[str, tuple[Path, str, dict[str, str]]] = {}
+        # name -> (code, handler, environment, event)
+        targets: dict[str, tuple[Path, str, dict[str, str], Any]] = {}
         for logical_id, spec in stack.functions.items():
             code = uncompiled_copy(spec.code_dir, base_dir / "functions" / logical_id)
-            targets[logical_id] = (code, spec.handler, lambda_env(spec, stack.region))
+            env = {**lambda_env(spec, stack.region), "AWS_ENDPOINT_URL": endpoint}
+            event = first_request_event(spec, FIRST_REQUESTS[logical_id]) if logical_id in api else None
+            targets[logical_id] = (code, spec.handler, env, event)
         any_spec = next(iter(stack.functions.values()))
         base_env = {
             k: v
             for k, v in lambda_env(any_spec, stack.region).items()
             if k.startswith(("AWS_", "PATH", "LANG", "PYTHONDONTWRITEBYTECODE"))
         }
-        targets[BASELINE] = (base_dir, "app.lambda_handler", base_env)
+        base_env["AWS_ENDPOINT_URL"] = endpoint
         for i, (name, args) in enumerate(REFERENCES.items()):
             (base_dir / f"reference{i}.py").write_text(_REFERENCE_APP.format(args=args))
-            targets[name] = (base_dir, f"reference{i}.lambda_handler", base_env)
-        # One round not counted, to warm the OS's file cache; it writes no .pyc (see the module's docstring).
-        for code_dir, handler, env in targets.values():
-            import_seconds(code_dir, handler, env, layer=layer)
+            targets[name] = (base_dir, f"reference{i}.lambda_handler", base_env, None)
+        # One round not counted, to warm the OS's file cache; it writes no .pyc (see the module's docstring). It
+        # also captures each API function's first DynamoDB call, which its bare handler then makes.
+        statuses: dict[str, Any] = {}
+        first_calls: dict[str, Any] = {}
+        for name, (code_dir, handler, env, event) in list(targets.items()):
+            with capture.recording() as calls:
+                statuses[name] = sample(code_dir, handler, env, event, layer=layer)["status"]
+            if name in api:
+                first = [[_method(calls[0].operation), calls[0].body]] if calls else []
+                first_calls[name] = first
+                bare_event = {"calls": first}
+                targets[f"{BASELINE}, {name}'s first call"] = (base_dir, "app.lambda_handler", base_env, bare_event)
+        failed = {name: status for name, status in statuses.items() if name in api and not 200 <= status < 500}
+        if failed:
+            raise RuntimeError(f"a first request failed: {failed}")
         samples: dict[str, list[float]] = {name: [] for name in targets}
+        first_samples: dict[str, list[float]] = {name: [] for name in targets}
         for round_ in range(runs):
-            for name, (code_dir, handler, env) in targets.items():
-                samples[name].append(import_seconds(code_dir, handler, env, layer=layer))
+            for name, (code_dir, handler, env, event) in targets.items():
+                result = sample(code_dir, handler, env, event, layer=layer)
+                samples[name].append(result["seconds"])
+                if event is not None:
+                    first_samples[name].append(result["first_request_seconds"])
             print(f"  cold start round {round_ + 1}/{runs} done", file=sys.stderr)
         assert not list(layer.rglob("*.pyc")), "a sample wrote bytecode: the next ones would not compile"
+        # Every bare handler imports the same module: its imports are one baseline of all their samples.
+        bare = [name for name in targets if name.startswith(f"{BASELINE}, ")]
+        samples[BASELINE] = [value for name in bare for value in samples.pop(name)]
         medians = {name: median(values) for name, values in samples.items()}
+        first = {name: median(values) for name, values in first_samples.items() if values}
         base = medians[BASELINE]
-        api = [fid for fid, spec in stack.functions.items() if spec.routes]
         worst = max(api, key=lambda fid: medians[fid]) if api else None
         breakdown: list[dict[str, Any]] = []
         if worst:
-            code_dir, handler, env = targets[worst]
-            _, report = import_seconds(code_dir, handler, env, importtime=True, layer=layer)
-            breakdown = top_imports(report)
+            code_dir, handler, env, event = targets[worst]
+            breakdown = top_imports(sample(code_dir, handler, env, importtime=True, layer=layer)["report"])
+    bare_first = {fid: first[f"{BASELINE}, {fid}'s first call"] for fid in api}
     return {
         "init_ratio": {fid: round(medians[fid] / base, 2) for fid in api},
         "init_ratio_other": {fid: round(medians[fid] / base, 2) for fid in stack.functions if fid not in api},
+        "init_first_request_ratio": {fid: round(first[fid] / bare_first[fid], 2) for fid in api},
         "init_seconds": {name: round(value, 4) for name, value in medians.items()},
+        "init_first_request_seconds": {fid: round(first[fid], 4) for fid in api},
+        "init_first_request_baseline_seconds": {fid: round(bare_first[fid], 4) for fid in api},
+        "init_first_requests": {
+            fid: {
+                "request": f"{FIRST_REQUESTS[fid][0]} {FIRST_REQUESTS[fid][1]}",
+                "status": statuses[fid],
+                "first_dynamodb_call": first_calls[fid][0][0] if first_calls[fid] else None,
+            }
+            for fid in api
+        },
         "init_reference_ratio": {name: round(medians[name] / base, 2) for name in REFERENCES},
         "init_runs": runs,
         "init_own_modules_precompiled": False,
         "init_slowest_api_function": worst,
         "init_slowest_top_imports": breakdown,
     }
+
+
+def _method(operation: str) -> str:
+    """boto3's method for a DynamoDB operation: Query -> query, BatchGetItem -> batch_get_item."""
+    from botocore import xform_name
+
+    return str(xform_name(operation))

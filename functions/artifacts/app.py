@@ -5,18 +5,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from grading import artifacts
-from grading.observability import logger, tracer
+from grading import artifacts, dal, snapstart, storage
+from grading.observability import logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+snapstart.prime(dal.client, storage.client)
 
 
-@tracer.capture_method
 def record_handler(record: DynamoDBRecord) -> None:
     artifacts.handle_change(record.dynamodb.new_image if record.dynamodb else None)
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

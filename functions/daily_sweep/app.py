@@ -3,13 +3,14 @@
 from datetime import datetime
 from typing import Any
 
-from grading import sweep
+from grading import dal, snapstart, sweep
 from grading.errors import InvalidInput
-from grading.observability import logger, tracer
+from grading.observability import logger
+
+snapstart.prime(dal.client)
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         now = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))

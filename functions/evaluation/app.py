@@ -1,8 +1,10 @@
 """EvaluationFunction: experts, schemes, panels, scorecards and the grade decision (routes in grading.routes)."""
 
+from grading import dal, snapstart, storage
 from grading.http import build_app, make_handler
 from grading.routes import evaluation
 from grading.routes.console_reads import panels_router
 
 app = build_app(evaluation.router, panels_router)
 lambda_handler = make_handler(app)
+snapstart.prime(dal.client, storage.client)

@@ -5,19 +5,18 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from grading import publisher
-from grading.observability import logger, tracer
+from grading import publisher, snapstart
+from grading.observability import logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+snapstart.prime(publisher.client)
 
 
-@tracer.capture_method
 def record_handler(record: DynamoDBRecord) -> None:
     change = record.dynamodb
     publisher.publish_change(change.old_image if change else None, change.new_image if change else None)
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from grading import dal, snapstart
 from grading.errors import DomainError
 from grading.http import build_app, make_handler
 from grading.identity import Role, caller_from_event
@@ -10,6 +11,7 @@ from grading.routes import notifications
 
 app = build_app(notifications.router)
 _resolve = make_handler(app)
+snapstart.prime(dal.client)
 
 
 def _refusal(error: DomainError) -> dict[str, Any]:

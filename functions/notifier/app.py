@@ -9,15 +9,15 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from grading import clock
+from grading import clock, dal, snapstart
 from grading.notify import send
-from grading.observability import logger, tracer
+from grading.observability import logger
 
 # A batch whose every message failed is answered with every message listed, like any partial failure.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+snapstart.prime(dal.client, send.client)
 
 
-@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     event = json.loads(record.body)
     outcome = send.deliver(event, clock.now())
@@ -25,6 +25,5 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

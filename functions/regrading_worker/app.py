@@ -7,18 +7,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from grading import regrading
-from grading.observability import logger, tracer
+from grading import dal, regrading, snapstart, storage
+from grading.observability import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
+snapstart.prime(dal.client, regrading.sqs, storage.client)
 
 
-@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     regrading.handle(json.loads(record.body), datetime.now(UTC))
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -9,16 +9,14 @@ import base64
 import functools
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
 from grading import clock, contract
 from grading.access import admission
@@ -92,8 +90,12 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
     return app
 
 
-def enable_docs(app: APIGatewayRestResolver) -> None:
-    """`/openapi.json` and Swagger UI at `/docs` (its scripts are inlined: it works offline), one document."""
+def enable_docs(app: APIGatewayRestResolver) -> Callable[[], dict[str, Any]]:
+    """`/openapi.json` and Swagger UI at `/docs` (its scripts are inlined: it works offline), one document. Only
+    ApiDocsFunction serves them, so only it loads the document's models and Swagger UI."""
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
     @functools.cache
     def document() -> dict[str, Any]:  # built once per container: the routes do not change while it runs
@@ -124,6 +126,8 @@ def enable_docs(app: APIGatewayRestResolver) -> None:
             None,
         )
         return Response(status_code=200, content_type="text/html", body=html)
+
+    return document
 
 
 def caller(router: Router | APIGatewayRestResolver) -> Caller:
@@ -176,13 +180,13 @@ def unreadable_body(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def make_handler(app: APIGatewayRestResolver) -> Any:
-    """The Lambda entry point of an API function: correlation id, tracing, metrics, then the routes."""
+    """The Lambda entry point of an API function: correlation id, metrics, then the routes. (Traces: Lambda's active
+    tracing records the invocation's segment; no X-Ray SDK runs in the function.)"""
     from aws_lambda_powertools.logging import correlation_paths
 
-    from grading.observability import metrics, tracer
+    from grading.observability import metrics
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         denied = admission(app, event)  # the caller's groups first: authorization before validation

@@ -34,7 +34,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
-from pydantic import BaseModel, ConfigDict, Field
 
 from grading import dal, storage
 from grading.audit import entry_for
@@ -45,7 +44,7 @@ from grading.identity import Caller, Role
 from grading.ids import new_id
 from grading.notices import certificate_number
 from grading.observability import logger
-from grading.schemes import Band
+from grading.regrading_config import RegradingConfig
 from grading.scoring import to_decimal
 
 if TYPE_CHECKING:
@@ -55,27 +54,6 @@ SHARD_PAGE = 250  # providers a page message re-grades (DynamoDB also ends a pag
 TX_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
 COUNTER_SHARDS = dal.CERTIFIED_SHARDS  # one counter per shard of certified providers: one writer at a time
 NOTICE_ENTRIES = 500
-
-
-class RegradingConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: str = "r1"
-    evaluation_weight: Decimal = Field(default=Decimal(60), ge=0, le=100)
-    assessment_weight: Decimal = Field(default=Decimal(40), ge=0, le=100)
-    bands: list[Band] = Field(
-        default_factory=lambda: [
-            Band(grade=1, min_total=Decimal(90)),
-            Band(grade=2, min_total=Decimal(80)),
-            Band(grade=3, min_total=Decimal(70)),
-            Band(grade=4, min_total=Decimal(0)),
-        ]
-    )
-    max_step: int = Field(default=1, ge=1, le=3)
-    upgrade_needs_excellent: int = Field(default=1, ge=0, le=4)
-    valid_days: int = Field(default=365, ge=1, le=1100)
-
-
-DEFAULT_CONFIG = RegradingConfig()
 
 
 @dataclass(frozen=True)
