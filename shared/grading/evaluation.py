@@ -8,7 +8,6 @@ with the provider's next audit entry; a lost race re-reads and decides again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,7 @@ from grading.clock import iso
 from grading.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
-from grading.lifecycle import Action, Status, releases_slot, transition
+from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
 from grading.models import (
     DecisionView,
     ExpertIn,
@@ -30,15 +29,9 @@ from grading.models import (
     ScorecardIn,
     ScorecardView,
 )
+from grading.races import retrying
 from grading.schemes import DEFAULT_SCHEME, Scheme, SchemeDraft
 from grading.scoring import Card, decide
-
-_ATTEMPTS = 3
-
-
-def _busy() -> Conflict:
-    return Conflict("the records changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
-
 
 # --- schemes ------------------------------------------------------------------------------------------------
 
@@ -61,27 +54,26 @@ def get_scheme(version: str) -> Scheme:
 def create_scheme(caller: Caller, draft: SchemeDraft, now: datetime) -> Scheme:
     """A new version becomes current; applications already submitted keep theirs."""
     caller.require(Role.ADMIN)
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> Scheme:
         pointer = dal.get_item(dal.CURRENT_SCHEME_KEY)
         number = int(str(pointer["scheme"]["version"]).lstrip("v")) if pointer else 1
         scheme = Scheme(**draft.model_dump(), version=f"v{number + 1}")
         body = {"scheme": scheme.model_dump(mode="json"), "created_at": iso(now), "created_by": caller.sub}
-        try:
-            dal.write(
-                dal.tx_put(dal.scheme_key(scheme.version), "scheme", body, name="version", new=True),
-                dal.tx_put(
-                    dal.CURRENT_SCHEME_KEY,
-                    "scheme_pointer",
-                    body,
-                    name="current",
-                    new=pointer is None,
-                    expected_version=pointer["version"] if pointer else None,
-                ),
-            )
-        except dal.TransactionConflict:
-            continue
+        dal.write(
+            dal.tx_put(dal.scheme_key(scheme.version), "scheme", body, name="version", new=True),
+            dal.tx_put(
+                dal.CURRENT_SCHEME_KEY,
+                "scheme_pointer",
+                body,
+                name="current",
+                new=pointer is None,
+                expected_version=pointer["version"] if pointer else None,
+            ),
+        )
         return scheme
-    raise _busy()
+
+    return retrying(attempt)
 
 
 # --- expert registry ---------------------------------------------------------------------------------------
@@ -121,18 +113,19 @@ def register_expert(caller: Caller, body: ExpertIn, now: datetime) -> ExpertView
         "updated_at": at,
         "history": [{"at": at, "actor": caller.sub, "action": "registered"}],
     }
-    for _ in range(_ATTEMPTS):  # another expert of the same category written at the same moment: try again
-        try:
-            dal.write(
-                dal.tx_put(dal.expert_key(body.expert_id), "expert", expert, name="expert", new=True),
-                *_pool_items(expert, None),
-            )
-        except dal.TransactionConflict as lost:
-            if "expert" in lost.reasons:
-                raise Conflict(f"expert {body.expert_id} is already registered", code="EXPERT_EXISTS") from None
-            continue
+
+    def attempt() -> ExpertView:  # another expert of the same category written at the same moment: try again
+        dal.write(
+            dal.tx_put(dal.expert_key(body.expert_id), "expert", expert, name="expert", new=True),
+            *_pool_items(expert, None),
+        )
         return _expert_view(expert)
-    raise _busy()
+
+    def on_lost(lost: dal.TransactionConflict) -> None:
+        if "expert" in lost.reasons:
+            raise Conflict(f"expert {body.expert_id} is already registered", code="EXPERT_EXISTS") from None
+
+    return retrying(attempt, on_lost=on_lost)
 
 
 def get_expert(caller: Caller, expert_id: str) -> ExpertView:
@@ -150,7 +143,8 @@ def update_expert(caller: Caller, expert_id: str, patch: ExpertPatch, now: datet
     changes = patch.model_dump(exclude_none=True)
     if not changes:
         raise InvalidInput.field("body", "give at least one of name, specialties, affiliations, active")
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> ExpertView:
         current = dal.get_item(dal.expert_key(expert_id))
         if current is None:
             raise NotFound(f"expert {expert_id} not found")
@@ -160,15 +154,13 @@ def update_expert(caller: Caller, expert_id: str, patch: ExpertPatch, now: datet
         updated["affiliations"] = sorted(set(updated["affiliations"]))
         updated["history"] = [*current.get("history", []), {"at": at, "actor": caller.sub, "changed": changes}]
         version = updated.pop("version")
-        try:
-            dal.write(
-                dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
-                *_pool_items(updated, current),
-            )
-        except dal.TransactionConflict:
-            continue
+        dal.write(
+            dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
+            *_pool_items(updated, current),
+        )
         return _expert_view(updated)
-    raise _busy()
+
+    return retrying(attempt)
 
 
 # --- the common shape of a provider-audited change ----------------------------------------------------------
@@ -214,23 +206,12 @@ def _commit(
     )
 
 
-def _retrying(step: Callable[[], Any]) -> Any:
-    for _ in range(_ATTEMPTS):
-        try:
-            return step()
-        except dal.TransactionConflict:
-            continue
-    raise _busy()
-
-
 def _scheme_of(app: dict[str, Any]) -> Scheme:
     return Scheme.model_validate(app["scheme"]) if app.get("scheme") else DEFAULT_SCHEME
 
 
 def _history(app: dict[str, Any], at: str, actor: str, action: str, after: str, **extra: Any) -> list[dict[str, Any]]:
-    entry = {"at": at, "actor": actor, "action": action, "from_status": app["status"], "to_status": after}
-    entry.update({k: v for k, v in extra.items() if v is not None})
-    return [*app["history"], entry]
+    return [*app["history"], history_entry(at, actor, action, app["status"], after, omit=(None,), **extra)]
 
 
 def _open_panel(dossier: dal.Dossier) -> dict[str, Any]:
@@ -343,8 +324,7 @@ def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
         dossier.application = updated
         return panel_view(dossier, {**record, "version": 1})
 
-    result: PanelView = _retrying(step)
-    return result
+    return retrying(step)
 
 
 def get_panel(caller: Caller, application_id: str) -> PanelView:
@@ -399,8 +379,7 @@ def decline(caller: Caller, application_id: str, reason: str, now: datetime) -> 
         )
         return panel_view(dossier, updated)
 
-    result: PanelView = _retrying(step)
-    return result
+    return retrying(step)
 
 
 # --- scorecards ----------------------------------------------------------------------------------------------
@@ -486,8 +465,7 @@ def submit_scorecard(
         )
         return _card_view(card)
 
-    result: ScorecardView = _retrying(step)
-    return result
+    return retrying(step)
 
 
 def _card_view(card: dict[str, Any]) -> ScorecardView:
@@ -591,8 +569,7 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
             explanation=result.explanation,
         )
 
-    result: DecisionView = _retrying(step)
-    return result
+    return retrying(step)
 
 
 def _grading_notice(notice_id: str, app: dict[str, Any], grade: int | None, total: Decimal, now: datetime) -> dict:

@@ -18,15 +18,9 @@ from grading.clock import iso, local_date
 from grading.errors import Conflict, InvalidInput, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
-from grading.lifecycle import Action, Status, releases_slot, transition
+from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
 from grading.models import CertificateView, NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
-
-_ATTEMPTS = 3
-
-
-def _busy() -> Conflict:
-    return Conflict("the records changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
-
+from grading.races import retrying
 
 # --- notices -------------------------------------------------------------------------------------------------
 
@@ -76,7 +70,7 @@ def objection_view(objection: dict[str, Any]) -> ObjectionView:
 
 
 def file_objection(caller: Caller, notice_id: str, body: ObjectionIn, now: datetime) -> ObjectionView:
-    for _ in range(_ATTEMPTS):
+    def attempt() -> ObjectionView:
         notice = dal.get_item(dal.notice_key(notice_id))
         if notice is None:
             raise NotFound(f"notice {notice_id} not found")
@@ -116,36 +110,34 @@ def file_objection(caller: Caller, notice_id: str, body: ObjectionIn, now: datet
                 "objection_id": objection["objection_id"],
             },
         )
-        try:
-            dal.commit(
-                dal.Change(
-                    entry["credit_code"],
-                    {**provider, "updated_at": at},
-                    int(provider["audit_seq"]),
-                    audit,
-                    extra=[
-                        dal.tx_put(
-                            dal.objection_key(objection["objection_id"]),
-                            "objection",
-                            objection,
-                            name="objection",
-                            new=True,
-                            indexes=dal.objection_indexes(objection),
-                        ),
-                        dal.tx_check(
-                            dal.application_key(body.application_id),
-                            "#s = :in_notice",
-                            {":in_notice": Status.IN_NOTICE.value},
-                            name="application",
-                            names={"#s": "status"},
-                        ),
-                    ],
-                )
+        dal.commit(
+            dal.Change(
+                entry["credit_code"],
+                {**provider, "updated_at": at},
+                int(provider["audit_seq"]),
+                audit,
+                extra=[
+                    dal.tx_put(
+                        dal.objection_key(objection["objection_id"]),
+                        "objection",
+                        objection,
+                        name="objection",
+                        new=True,
+                        indexes=dal.objection_indexes(objection),
+                    ),
+                    dal.tx_check(
+                        dal.application_key(body.application_id),
+                        "#s = :in_notice",
+                        {":in_notice": Status.IN_NOTICE.value},
+                        name="application",
+                        names={"#s": "status"},
+                    ),
+                ],
             )
-        except dal.TransactionConflict:
-            continue
+        )
         return objection_view(objection)
-    raise _busy()
+
+    return retrying(attempt)
 
 
 def get_objection(caller: Caller, objection_id: str) -> ObjectionView:
@@ -169,7 +161,8 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
         body = body.model_copy(update={"outcome": "reevaluate"})  # API.md's {decision, note}: back to evaluation
     if body.decision == "dismissed" and body.outcome is not None:
         raise InvalidInput.field("outcome", "only an upheld objection has an outcome")
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> ObjectionView:
         objection = dal.get_item(dal.objection_key(objection_id))
         if objection is None:
             raise NotFound(f"objection {objection_id} not found")
@@ -219,15 +212,15 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
                 "updated_at": at,
                 "history": [
                     *app["history"],
-                    {
-                        "at": at,
-                        "actor": caller.sub,
-                        "action": action.value,
-                        "from_status": app["status"],
-                        "to_status": after.value,
-                        "note": body.note,
-                        "reasons": [objection["reason"]],
-                    },
+                    history_entry(
+                        at,
+                        caller.sub,
+                        action.value,
+                        app["status"],
+                        after.value,
+                        note=body.note,
+                        reasons=[objection["reason"]],
+                    ),
                 ],
             }
             slot = "release" if releases_slot(app["status"], after) else None
@@ -238,23 +231,21 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
             action=f"objection.{body.decision}",
             data={"objection_id": objection_id, "application_id": app["application_id"], "outcome": body.outcome},
         )
-        try:
-            dal.commit(
-                dal.Change(
-                    objection["credit_code"],
-                    {**provider, "updated_at": at},
-                    int(provider["audit_seq"]),
-                    audit,
-                    application=application,
-                    expected_version=app["version"] if application else None,
-                    slot=slot,
-                    extra=extra,
-                )
+        dal.commit(
+            dal.Change(
+                objection["credit_code"],
+                {**provider, "updated_at": at},
+                int(provider["audit_seq"]),
+                audit,
+                application=application,
+                expected_version=app["version"] if application else None,
+                slot=slot,
+                extra=extra,
             )
-        except dal.TransactionConflict:
-            continue
+        )
         return objection_view(resolved)
-    raise _busy()
+
+    return retrying(attempt)
 
 
 # --- certificates --------------------------------------------------------------------------------------------

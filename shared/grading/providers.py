@@ -36,13 +36,8 @@ from grading.models import (
     RectificationVerificationIn,
     RectificationView,
 )
+from grading.races import busy, retrying
 from grading.standing import derive_status, eligibility, qualification_record, reminder_day
-
-_ATTEMPTS = 3
-
-
-def _busy() -> Conflict:
-    return Conflict("the provider changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
 
 
 def _audit(provider: dict[str, Any], at: str, actor: str, action: str, data: dict[str, Any]) -> Any:
@@ -65,7 +60,8 @@ def _key(key: dict[str, str]) -> tuple[str, str]:
 def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> AssessmentView:
     caller.require(Role.ADMIN)
     cc = body.credit_code
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> AssessmentView:
         keys = [dal.provider_key(cc), dal.assessment_key(cc, body.period)]
         found = dal.get_many(keys)
         provider = found.get(_key(keys[0]))
@@ -202,12 +198,7 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
                 "settings": stored.ref,
             },
         )
-        try:
-            dal.commit(dal.Change(cc, provider_after, int(provider["audit_seq"]), audit, extra=extra))
-        except dal.TransactionConflict as lost:
-            if "assessment" in lost.reasons and body.correction is None:
-                raise Conflict(f"{cc} already has an assessment for {body.period}", code="ASSESSMENT_EXISTS") from None
-            continue
+        dal.commit(dal.Change(cc, provider_after, int(provider["audit_seq"]), audit, extra=extra))
         return AssessmentView(
             credit_code=cc,
             period=body.period,
@@ -219,7 +210,12 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
             explanation=outcome.explanation,
             revision=revision,
         )
-    raise _busy()
+
+    def on_lost(lost: dal.TransactionConflict) -> None:
+        if "assessment" in lost.reasons and body.correction is None:
+            raise Conflict(f"{cc} already has an assessment for {body.period}", code="ASSESSMENT_EXISTS") from None
+
+    return retrying(attempt, on_lost=on_lost, what="provider")
 
 
 # --- the provider record ------------------------------------------------------------------------------------
@@ -269,7 +265,7 @@ def get_rectification(caller: Caller, rectification_id: str) -> RectificationVie
 def _change_rectification(
     caller: Caller, rectification_id: str, now: datetime, *, owner: bool, apply: Any, action: str
 ) -> RectificationView:
-    for _ in range(_ATTEMPTS):
+    def attempt() -> RectificationView:
         order = dal.get_item(dal.rectification_key(rectification_id))
         provider = dal.get_provider(order["credit_code"]) if order is not None else None
         if (
@@ -284,33 +280,31 @@ def _change_rectification(
         audit = _audit(
             provider, at, caller.sub, action, {"rectification_id": rectification_id, "status": updated["status"]}
         )
-        try:
-            dal.commit(
-                dal.Change(
-                    order["credit_code"],
-                    {
-                        **provider,
-                        **_after_order(provider, rectification_id, updated["status"]),
-                        "updated_at": at,
-                    },
-                    int(provider["audit_seq"]),
-                    audit,
-                    extra=[
-                        dal.tx_put(
-                            dal.rectification_key(rectification_id),
-                            "rectification",
-                            updated,
-                            name="rectification",
-                            expected_version=version,
-                            indexes=dal.rectification_indexes(updated),
-                        )
-                    ],
-                )
+        dal.commit(
+            dal.Change(
+                order["credit_code"],
+                {
+                    **provider,
+                    **_after_order(provider, rectification_id, updated["status"]),
+                    "updated_at": at,
+                },
+                int(provider["audit_seq"]),
+                audit,
+                extra=[
+                    dal.tx_put(
+                        dal.rectification_key(rectification_id),
+                        "rectification",
+                        updated,
+                        name="rectification",
+                        expected_version=version,
+                        indexes=dal.rectification_indexes(updated),
+                    )
+                ],
             )
-        except dal.TransactionConflict:
-            continue
+        )
         return _rect_view(updated)
-    raise _busy()
+
+    return retrying(attempt, what="provider")
 
 
 def _after_order(provider: dict[str, Any], rectification_id: str, status: str) -> dict[str, Any]:
@@ -376,7 +370,8 @@ def eliminate(provider: dict[str, Any], now: datetime, ban_days: int | None = No
     id, or None when the provider is no longer due (already done, or corrected)."""
     stored = policy_store.current("assessment")
     scheme = stored.values.scheme(stored.version)
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> str | None:
         current = dal.get_provider(provider["credit_code"])
         if (
             current is None
@@ -449,12 +444,10 @@ def eliminate(provider: dict[str, Any], now: datetime, ban_days: int | None = No
                 "settings": stored.ref,
             },
         )
-        try:
-            dal.commit(dal.Change(current["credit_code"], after, int(current["audit_seq"]), audit, extra=extra))
-        except dal.TransactionConflict:
-            continue
+        dal.commit(dal.Change(current["credit_code"], after, int(current["audit_seq"]), audit, extra=extra))
         return notice_id
-    raise _busy()
+
+    return retrying(attempt, what="provider")
 
 
 def days_until(day: str, today: date) -> int:
@@ -537,7 +530,8 @@ def advance_qualification(q: dict[str, Any], step: str, now: datetime) -> bool:
     """The sweep's two steps: `remind` 30 days before expiry (QualificationExpiring), `expire` the day after the
     last valid day (the provider is warned while a mandatory qualification is expired)."""
     expected = {"remind": "valid", "expire": "expiring"}[step]
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> bool:
         current = dal.get_item(dal.qualification_key(q["credit_code"], q["number"]))
         provider = dal.get_provider(q["credit_code"])
         if current is None or provider is None or current.get("status") != expected:
@@ -547,19 +541,17 @@ def advance_qualification(q: dict[str, Any], step: str, now: datetime) -> bool:
             changed = {**current, "status": "expiring", "reminded_on": local_date(now).isoformat()}
         else:
             changed = {**current, "status": "expired", "expired_on": local_date(now).isoformat()}
-        try:
-            _commit_qualification(
-                provider,
-                changed,
-                at,
-                "daily-sweep",
-                f"qualification.{changed['status']}",
-                {"valid_until": current["valid_until"]},
-            )
-        except dal.TransactionConflict:
-            continue
+        _commit_qualification(
+            provider,
+            changed,
+            at,
+            "daily-sweep",
+            f"qualification.{changed['status']}",
+            {"valid_until": current["valid_until"]},
+        )
         return True
-    raise _busy()
+
+    return retrying(attempt, what="provider")
 
 
 def submit_qualification(caller: Caller, credit_code: str, body: QualificationIn, now: datetime) -> QualificationView:
@@ -592,7 +584,7 @@ def submit_qualification(caller: Caller, credit_code: str, body: QualificationIn
     except dal.TransactionConflict as lost:
         if "qualification" in lost.reasons:
             raise Conflict(f"qualification {body.number} is already declared", code="QUALIFICATION_EXISTS") from None
-        raise _busy() from None
+        raise busy("provider") from None
     return _qualification_view(q)
 
 
@@ -602,7 +594,8 @@ def review_qualification(
     """Accepted: it counts (and the one it replaces stops counting); the provider is active again when nothing
     else keeps it warned."""
     caller.require(Role.REVIEWER)
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> QualificationView:
         q = dal.get_item(dal.qualification_key(credit_code, number))
         provider = dal.get_provider(credit_code)
         if q is None or provider is None:
@@ -634,17 +627,15 @@ def review_qualification(
                         expected_version=replaced.pop("version", None),
                     )
                 )
-        try:
-            _commit_qualification(
-                provider,
-                changed,
-                at,
-                caller.sub,
-                f"qualification.{changed['status']}",
-                {"note": body.note},
-                extra=extra,
-            )
-        except dal.TransactionConflict:
-            continue
+        _commit_qualification(
+            provider,
+            changed,
+            at,
+            caller.sub,
+            f"qualification.{changed['status']}",
+            {"note": body.note},
+            extra=extra,
+        )
         return _qualification_view(changed)
-    raise _busy()
+
+    return retrying(attempt, what="provider")
