@@ -832,6 +832,33 @@ def tx_put(
     return {"Put": put}
 
 
+def tx_provider_change(
+    read: dict[str, Any], after: dict[str, Any], audit: AuditEntry, *, name: str = "provider"
+) -> list[dict[str, Any]]:
+    """A provider change as transaction items, for a transaction that changes many providers (Change is one): the
+    provider, conditional on the audit_seq that was read, like every provider change, and its next audit entry."""
+    cc = read["credit_code"]
+    head = {**after, "audit_seq": audit.seq, "audit_head": audit.hash}
+    return [
+        tx_put(
+            provider_key(cc),
+            "provider",
+            head,
+            name=name,
+            indexes=provider_indexes(head),
+            condition="audit_seq = :seq",
+            values={":seq": int(read["audit_seq"])},
+        ),
+        tx_put(
+            audit_key(cc, audit.seq),
+            "audit",
+            {"seq": audit.seq, "body": audit.body, "hash": audit.hash},
+            name="audit",
+            new=True,
+        ),
+    ]
+
+
 def tx_update(
     key: dict[str, str],
     update: str,

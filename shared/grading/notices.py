@@ -1,25 +1,24 @@
-"""Public notices (公示), objections (异议) and certificates (证书): lifecycle steps 5-6.
+"""Public notices (公示) and objections (异议): lifecycle steps 5-6.
 
 A grading decision writes the notice record (evaluation.py); the artifacts function renders it; the public reads
 it here. While the window is open anyone signed in may object; a reviewer upholds (the application goes back to
 evaluation, or is rejected) or dismisses. The daily sweep (sweep.py) issues the certificate when the window
-closes clean. Certificate numbers: `SG-<year>-<credit code>-<NN>`, NN the provider's certificate count, kept on
-the provider record under its optimistic lock: unique because credit codes are.
+closes clean (certificates.py).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from grading import dal, storage
 from grading.audit import entry_for
-from grading.clock import iso, local_date
+from grading.clock import iso
 from grading.errors import Conflict, InvalidInput, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
 from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
-from grading.models import CertificateView, NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
+from grading.models import NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
 from grading.races import retrying
 
 # --- notices -------------------------------------------------------------------------------------------------
@@ -246,46 +245,3 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
         return objection_view(resolved)
 
     return retrying(attempt)
-
-
-# --- certificates --------------------------------------------------------------------------------------------
-
-
-def certificate_number(year: int, credit_code: str, seq: int) -> str:
-    return f"SG-{year}-{credit_code}-{seq:02d}"
-
-
-def certificate_status(certificate: dict[str, Any], today: date) -> str:
-    """Stored status, except that a valid certificate past its date reads as expired even before the sweep."""
-    status = str(certificate["status"])
-    if status == "valid" and date.fromisoformat(certificate["valid_until"]) < today:
-        return "expired"
-    return status
-
-
-def get_certificate(number: str, now: datetime) -> CertificateView:
-    certificate = dal.get_item(dal.certificate_key(number))
-    if certificate is None:
-        raise NotFound(f"no certificate {number}")
-    return CertificateView(
-        number=certificate["number"],
-        status=certificate_status(certificate, local_date(now)),  # type: ignore[arg-type]
-        grade=int(certificate["grade"]),
-        provider_name=certificate["provider_name"],
-        credit_code=certificate["credit_code"],
-        category=certificate["category"],
-        issued_on=certificate["issued_on"],
-        valid_until=certificate["valid_until"],
-        scheme_version=certificate["scheme_version"],
-        pdf_sha256=certificate.get("pdf_sha256"),
-        pdf_url=f"/v1/certificates/{number}/pdf" if certificate.get("pdf_key") else None,
-    )
-
-
-def certificate_pdf_url(number: str) -> str:
-    certificate = dal.get_item(dal.certificate_key(number))
-    if certificate is None:
-        raise NotFound(f"no certificate {number}")
-    if not certificate.get("pdf_key"):
-        raise Conflict("the certificate PDF is being rendered", code="NOT_YET_RENDERED")
-    return storage.presigned_get(certificate["pdf_key"], seconds=300)

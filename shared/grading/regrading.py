@@ -1,9 +1,6 @@
 """Annual re-grading (年度复评) of every certified provider, and the what-if that runs it under a draft config.
 
-The rule (pure, `regrade`): combined = evaluation weight x last site-evaluation total + assessment weight x the
-mean of the year's assessment scores; the grade band of the combined score is the target; the new grade moves at
-most `max_step` towards it; an upgrade also needs `upgrade_needs_excellent` excellent periods in the year; a
-provider with no assessment that year is `no_data` and keeps its grade.
+The rule is pure, in regrading_rule.py; the report and notices at the end of a run in regrading_report.py.
 
 The run (fan-out through one SQS queue, the same code locally and on AWS):
   POST /regradings -> run record + counters + one `shard` message per shard of the sparse certified index (16)
@@ -23,104 +20,30 @@ A what-if (`dry_run`) runs the same items but writes only result items: no grade
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from pydantic import BaseModel, ConfigDict, Field
 
-from grading import dal, storage
+from grading import certificates, dal, storage
 from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.config import settings
 from grading.errors import Conflict, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
-from grading.notices import certificate_number
-from grading.observability import logger
-from grading.schemes import Band
-from grading.scoring import to_decimal
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+from grading.regrading_rule import RegradingConfig, regrade
 
 SHARD_PAGE = 250  # providers a page message re-grades (DynamoDB also ends a page at 1 MB; the next token follows)
 TX_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
 COUNTER_SHARDS = dal.CERTIFIED_SHARDS  # one counter per shard of certified providers: one writer at a time
-NOTICE_ENTRIES = 500
-
-
-class RegradingConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: str = "r1"
-    evaluation_weight: Decimal = Field(default=Decimal(60), ge=0, le=100)
-    assessment_weight: Decimal = Field(default=Decimal(40), ge=0, le=100)
-    bands: list[Band] = Field(
-        default_factory=lambda: [
-            Band(grade=1, min_total=Decimal(90)),
-            Band(grade=2, min_total=Decimal(80)),
-            Band(grade=3, min_total=Decimal(70)),
-            Band(grade=4, min_total=Decimal(0)),
-        ]
-    )
-    max_step: int = Field(default=1, ge=1, le=3)
-    upgrade_needs_excellent: int = Field(default=1, ge=0, le=4)
-    valid_days: int = Field(default=365, ge=1, le=1100)
-
-
-DEFAULT_CONFIG = RegradingConfig()
-
-
-@dataclass(frozen=True)
-class Regrade:
-    change: Literal["up", "down", "kept", "no_data"]
-    old_grade: int
-    new_grade: int
-    combined: Decimal | None
-    why: str
-
-
-def regrade(
-    config: RegradingConfig, old_grade: int, evaluation_total: Decimal, year_results: list[tuple[str, Decimal]]
-) -> Regrade:
-    """`year_results`: (result, score) of each of the year's assessments."""
-    if not year_results:
-        return Regrade("no_data", old_grade, old_grade, None, "no assessment this year: grade kept, reported")
-    mean = sum((Fraction(s) for _, s in year_results), Fraction(0)) / len(year_results)
-    combined_exact = (
-        Fraction(evaluation_total) * Fraction(config.evaluation_weight) + mean * Fraction(config.assessment_weight)
-    ) / (Fraction(config.evaluation_weight) + Fraction(config.assessment_weight))
-    combined = to_decimal(combined_exact)
-    target = next((b.grade for b in sorted(config.bands, key=lambda b: b.grade) if combined >= b.min_total), 4)
-    step = max(-config.max_step, min(config.max_step, target - old_grade))
-    new = old_grade + step
-    excellent = sum(1 for r, _ in year_results if r == "excellent")
-    why = (
-        f"combined {combined} = {config.evaluation_weight}% x evaluation {evaluation_total} + "
-        f"{config.assessment_weight}% x mean of {len(year_results)} assessment(s) {to_decimal(mean)}; "
-        f"band grade {target}"
-    )
-    if new < old_grade and excellent < config.upgrade_needs_excellent:
-        return Regrade(
-            "kept",
-            old_grade,
-            old_grade,
-            combined,
-            why + f"; an upgrade needs {config.upgrade_needs_excellent} excellent period(s), had {excellent}",
-        )
-    if target != new:
-        why += f"; moved at most {config.max_step} grade(s) a year"
-    change: Literal["up", "down", "kept", "no_data"] = (
-        "up" if new < old_grade else "down" if new > old_grade else "kept"
-    )
-    return Regrade(change, old_grade, new, combined, why)
 
 
 # --- keys and plumbing -------------------------------------------------------------------------------------
@@ -263,7 +186,9 @@ def handle(message: dict[str, Any], now: datetime) -> None:
     if kind == "shard":
         process_page(message["run_id"], int(message["shard"]), message.get("token"))
     elif kind == "finalize":
-        finalize(message["run_id"], now)
+        from grading import regrading_report  # the report reads this module's keys
+
+        regrading_report.finalize(message["run_id"], now)
     else:
         raise ValueError(f"unknown message kind {kind!r}")
 
@@ -325,15 +250,11 @@ class Work:
 
     def plans(self, providers: list[dict[str, Any] | None], credit_codes: list[str]) -> list[Plan]:
         """A plan for each provider (None: not found), reading their certificates unless this is a what-if."""
-        held = {} if self.dry_run else certificates_of(providers)
+        held = {} if self.dry_run else certificates.held_by_each(providers)
         return [
-            _plan(self.run, self.config, self.year, p, cc, self.now, held.get(_number(p)))
+            _plan(self.run, self.config, self.year, p, cc, self.now, held.get(certificates.number_held(p)))
             for p, cc in zip(providers, credit_codes, strict=True)
         ]
-
-
-def _number(provider: dict[str, Any] | None) -> str:
-    return str(((provider or {}).get("certificate") or {}).get("number") or "")
 
 
 def _chunks(plans: list[Plan], dry_run: bool) -> list[list[Plan]]:
@@ -409,48 +330,16 @@ def _plan(
     if run.get("dry_run") or outcome.change == "no_data":
         return Plan(cc, result, [])
     at = iso(now)
-    today = local_date(now)
-    valid_until = (today + timedelta(days=config.valid_days)).isoformat()
+    valid_until = (local_date(now) + timedelta(days=config.valid_days)).isoformat()
     old_number = provider["certificate"]["number"]
-    if held is None or held.get("status") != "valid":
+    if not certificates.can_supersede(held):
         state = held.get("status") if held else "missing"
         return _failed(cc, f"its certificate {old_number} is {state}, not valid: re-grade it once that is settled")
-    writes: list[dict[str, Any]] = []
-    certificate = dict(provider["certificate"])
-    seq = int(provider.get("certificate_seq") or 1)
-    if outcome.change == "kept":  # renewed in place; the PDF is rendered again with the new date
-        renewed = {k: v for k, v in held.items() if k not in ("pdf_key", "pdf_sha256")}
-        writes.append(_certificate_put(held, renewed | {"valid_until": valid_until, "renewed_at": at}, "certificate"))
-        certificate["valid_until"] = valid_until
-    else:
-        seq += 1
-        number = certificate_number(today.year, cc, seq)
-        new_cert = {
-            "number": number,
-            "credit_code": cc,
-            "provider_name": provider.get("name", ""),
-            "category": provider.get("category"),
-            "grade": outcome.new_grade,
-            "scheme_version": f"regrading {config.version}",
-            "issued_on": today.isoformat(),
-            "valid_until": valid_until,
-            "status": "valid",
-            "issued_at": at,
-            "regrading_run": run["run_id"],
-        }
-        writes.append(
-            dal.tx_put(
-                dal.certificate_key(number),
-                "certificate",
-                new_cert,
-                name="certificate",
-                new=True,
-                indexes=dal.certificate_indexes(new_cert),
-            )
-        )
-        superseded = {**held, "status": "superseded", "superseded_by": number, "superseded_at": at}
-        writes.append(_certificate_put(held, superseded, "old-certificate"))
-        certificate = {"number": number, "valid_until": valid_until}
+    assert held is not None
+    change = certificates.Regraded(
+        outcome.change == "kept", outcome.new_grade, valid_until, f"regrading {config.version}"
+    )
+    certificate, seq, writes = certificates.regraded(provider, held, change, run["run_id"], now)
     audit = entry_for(
         provider,
         at=at,
@@ -465,53 +354,8 @@ def _plan(
         "certificate_seq": seq,
         "updated_at": at,
     }
-    after |= {"audit_seq": audit.seq, "audit_head": audit.hash}
-    writes.append(  # conditional on the audit_seq that was read, like every provider change
-        dal.tx_put(
-            dal.provider_key(cc),
-            "provider",
-            after,
-            name=f"provider:{cc}",
-            indexes=dal.provider_indexes(after),
-            condition="audit_seq = :seq",
-            values={":seq": int(provider["audit_seq"])},
-        )
-    )
-    writes.append(
-        dal.tx_put(
-            dal.audit_key(cc, audit.seq),
-            "audit",
-            {"seq": audit.seq, "body": audit.body, "hash": audit.hash},
-            name="audit",
-            new=True,
-        )
-    )
+    writes += dal.tx_provider_change(provider, after, audit, name=f"provider:{cc}")
     return Plan(cc, result, writes)
-
-
-def _certificate_put(held: dict[str, Any], after: dict[str, Any], name: str) -> dict[str, Any]:
-    """The certificate as a whole, like every other certificate change, conditional on the version read; the
-    renderer records a PDF without a version, so the PDF read must also still be the one there."""
-    pdf = held.get("pdf_sha256")
-    return dal.tx_put(
-        dal.certificate_key(held["number"]),
-        "certificate",
-        {k: v for k, v in after.items() if k != "version"},
-        name=name,
-        expected_version=int(held["version"]),
-        indexes=dal.certificate_indexes(after),
-        condition="pdf_sha256 = :pdf" if pdf else "attribute_not_exists(pdf_sha256)",
-        values={":pdf": pdf} if pdf else None,
-    )
-
-
-def certificates_of(providers: list[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
-    """The current certificate of each provider, by number: BatchGets of up to 100."""
-    keys = [dal.certificate_key(p["certificate"]["number"]) for p in providers if p and p.get("certificate")]
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for i in range(0, len(keys), 100):
-        found |= dal.get_many(keys[i : i + 100])
-    return {c["number"]: c for c in found.values()}
 
 
 def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> None:
@@ -535,22 +379,6 @@ def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> 
     dal.write(*items)
 
 
-TX_BYTES = 3_000_000  # under a transaction's 4 MB, counted on the request's JSON (larger than DynamoDB's count)
-
-
-def _transactions(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    chunks: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for item in items:
-        n = len(json.dumps(item, default=str))
-        if chunks[-1] and (len(chunks[-1]) == TX_ITEMS or size + n > TX_BYTES):
-            chunks.append([])
-            size = 0
-        chunks[-1].append(item)
-        size += n
-    return chunks
-
-
 def _request_finalize(run_id: str) -> None:
     if dal.set_once(run_key(run_id), {"finalize_requested": True}, guard="finalize_requested"):
         _send([{"kind": "finalize", "run_id": run_id}])
@@ -558,96 +386,3 @@ def _request_finalize(run_id: str) -> None:
         run = dal.get_item(run_key(run_id)) or {}
         if run.get("status") == "running":
             _send([{"kind": "finalize", "run_id": run_id}])
-
-
-def finalize(run_id: str, now: datetime) -> None:
-    run = dal.get_item(run_key(run_id))
-    if run is None or run["status"] != "running":
-        return
-    now = _started(run)
-    results = sorted(dal.query_partition(f"REGRADING#{run_id}", begins_with="ITEM#"), key=lambda r: r["credit_code"])
-    base = f"reports/regrading/{run_id}"
-    columns = [
-        "credit_code",
-        "provider_name",
-        "category",
-        "old_grade",
-        "new_grade",
-        "change",
-        "combined",
-        "assessments",
-        "why",
-    ]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in results:
-        writer.writerow(row)
-    storage.put_artifact(f"{base}.csv", ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8")
-    counts = {k: sum(1 for r in results if r["change"] == k) for k in COUNTS}
-    report = {
-        "run_id": run_id,
-        "year": int(run["year"]),
-        "dry_run": bool(run.get("dry_run")),
-        "config": run["config"],
-        "counts": counts,
-        "rows": [{k: r.get(k) for k in columns} for r in results],
-    }
-    storage.put_artifact(
-        f"{base}.json", json.dumps(report, ensure_ascii=False, default=str).encode("utf-8"), "application/json"
-    )
-    notice_ids: list[str] = []
-    items: list[dict[str, Any]] = []
-    changed = [r for r in results if r["change"] in ("up", "down")]
-    if not run.get("dry_run"):
-        at = iso(now)
-        for i in range(0, len(changed), NOTICE_ENTRIES):
-            # Named after the run, so a finalize retried after some of its transactions rewrites the same notices.
-            notice_id = f"{run_id}N{i // NOTICE_ENTRIES:03d}"
-            notice_ids.append(notice_id)
-            notice = {
-                "notice_id": notice_id,
-                "version": 1,
-                "regrading_run": run_id,
-                "kind": "regrading",
-                "status": "closed",
-                "published_at": at,
-                "entries": [
-                    {
-                        "provider_name": r["provider_name"],
-                        "credit_code": r["credit_code"],
-                        "category": r.get("category"),
-                        "grade": r["new_grade"],
-                        "note": f"{run['year']}年度复评：{r['old_grade']}级 → {r['new_grade']}级",
-                    }
-                    for r in changed[i : i + NOTICE_ENTRIES]
-                ],
-            }
-            items.append(
-                dal.tx_put(
-                    dal.notice_key(notice_id),
-                    "notice",
-                    notice,
-                    name="notice",
-                    indexes=dal.notice_indexes(notice),
-                    condition="attribute_not_exists(PK) OR regrading_run = :run",  # new, or this run's own
-                    values={":run": run_id},
-                )
-            )
-        items.append(dal.tx_delete(year_lock_key(int(run["year"])), name="year"))
-    completed = {
-        **run,
-        "status": "completed",
-        "completed_at": iso(now),
-        "report_json_key": f"{base}.json",
-        "report_csv_key": f"{base}.csv",
-        "notice_ids": notice_ids,
-        "final_counts": counts,
-    }
-    items.append(
-        dal.tx_put(run_key(run_id), "regrading_run", completed, name="run", expected_version=completed.pop("version"))
-    )
-    # Notices go in transactions within DynamoDB's limits (100 items, 4 MB); the run flips to completed in the last.
-    for chunk in _transactions(items):
-        dal.write(*chunk)
-    logger.info("re-grading completed", run_id=run_id, counts=counts)

@@ -14,7 +14,7 @@ from grading import regrading, regrading_resume
 from grading.access import needs
 from grading.http import caller, request_time
 from grading.identity import Role
-from grading.regrading import RegradingConfig
+from grading.regrading_rule import RegradingConfig
 
 router = Router()
 
