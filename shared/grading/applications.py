@@ -81,6 +81,24 @@ def submit(caller: Caller, body: ApplicationIn, now: datetime) -> dict[str, Any]
     return answer
 
 
+def _refuse_submission(
+    caller: Caller, cc: str, provider: dict[str, Any] | None, slot: dict[str, Any] | None, today: date
+) -> None:
+    """Raises why this caller may not submit for `cc` now: a claimed provider it does not speak for, an active
+    application, a ban in force."""
+    if members.claimed(provider) and not members.speaks_for(caller, cc, provider):
+        raise members.claimed_conflict(cc)  # before the slot: a stranger learns nothing of its applications
+    if slot:
+        raise _duplicate(cc, slot.get("application_id"))
+    banned_until = ban_in_force(provider, today)
+    if banned_until:
+        raise Conflict(
+            f"provider {cc} is banned from applying until {banned_until} (淘汰禁入期)",
+            code="PROVIDER_BANNED",
+            details=[{"field": "provider.credit_code", "message": f"banned until {banned_until}"}],
+        )
+
+
 def submit_once(
     caller: Caller, body: ApplicationIn, now: datetime, idempotency_key: str | None
 ) -> tuple[dict[str, Any], bool]:
@@ -104,17 +122,7 @@ def submit_once(
                 raise InvalidInput.field("Idempotency-Key", "was already used with a different body")
             return dict(seen["answer"]), True
         scheme = current_scheme or DEFAULT_SCHEME.model_dump(mode="json")
-        if members.claimed(provider) and not members.speaks_for(caller, cc, provider):
-            raise members.claimed_conflict(cc)  # before the slot: a stranger learns nothing of its applications
-        if slot:
-            raise _duplicate(cc, slot.get("application_id"))
-        banned_until = ban_in_force(provider, today)
-        if banned_until:
-            raise Conflict(
-                f"provider {cc} is banned from applying until {banned_until} (淘汰禁入期)",
-                code="PROVIDER_BANNED",
-                details=[{"field": "provider.credit_code", "message": f"banned until {banned_until}"}],
-            )
+        _refuse_submission(caller, cc, provider, slot, today)
         at = iso(now)
         application_id = new_id()
         application = {

@@ -11,7 +11,7 @@ from datetime import datetime
 from grading import dal
 from grading.clock import iso
 from grading.errors import Forbidden, NotFound
-from grading.evaluation import _pool_items  # the pools follow the expert record in one transaction
+from grading.experts import pool_items  # the pools follow the expert record in one transaction
 from grading.identity import Caller, Role
 from grading.member_models import ConflictIn
 from grading.models import ExpertView
@@ -51,7 +51,7 @@ def declare(caller: Caller, expert_id: str, body: ConflictIn, now: datetime) -> 
         version = updated.pop("version")
         dal.write(
             dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
-            *_pool_items(updated, current),
+            *pool_items(updated, current),
         )
         return ExpertView.model_validate(updated)
 

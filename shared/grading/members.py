@@ -95,7 +95,9 @@ def claimed_conflict(credit_code: str) -> Conflict:
 # --- the claim (called by the initial review's pass) --------------------------------------------------------
 
 
-def member_record(credit_code: str, sub: str, role: str, email: str | None, at: str, by: str, via: str) -> dict:
+def member_record(
+    credit_code: str, sub: str, role: str, email: str | None, at: str, by: str, via: str
+) -> dict[str, Any]:
     return {
         "credit_code": credit_code,
         "sub": sub,
@@ -118,7 +120,9 @@ def _put_member(member: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
     )
 
 
-def claim(provider: dict[str, Any], app: dict[str, Any], at: str, actor: str) -> tuple[dict[str, Any], list[dict]]:
+def claim(
+    provider: dict[str, Any], app: dict[str, Any], at: str, actor: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A pass of `app`: the first one claims the provider for its applicant (its first admin) and sets the
     provider's profile from the checked application. Returns (provider updates, transaction items).
     A claimed provider's pass needs the applicant to be a member still (409 PROVIDER_CLAIMED)."""

@@ -153,6 +153,36 @@ def list_objections(caller: Caller, status: str, limit: int, token: str | None) 
     return Page[ObjectionView](items=[objection_view(o) for o in items], next_token=next_token)
 
 
+def _upheld(
+    app: dict[str, Any], objection: dict[str, Any], body: ResolutionIn, caller: Caller, at: str
+) -> tuple[dict[str, Any], str | None]:
+    """The application after an upheld objection: back to evaluation or rejected, its decision kept as previous;
+    and whether that frees the provider's slot."""
+    action = Action.OBJECTION_REEVALUATE if body.outcome == "reevaluate" else Action.OBJECTION_REJECT
+    after = transition(app["status"], action)
+    previous = {k: app.get(k) for k in ("grade", "total", "explanation", "notice_id", "decided_at")}
+    application = {
+        **app,
+        "status": after.value,
+        "grade": None,
+        "total": None,
+        "explanation": None,
+        "notice_id": None,
+        "previous_decisions": [
+            *app.get("previous_decisions", []),
+            {**previous, "objection_id": objection["objection_id"]},
+        ],
+        "updated_at": at,
+        "history": [
+            *app["history"],
+            history_entry(
+                at, caller.sub, action.value, app["status"], after.value, note=body.note, reasons=[objection["reason"]]
+            ),
+        ],
+    }
+    return application, "release" if releases_slot(app["status"], after) else None
+
+
 def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now: datetime) -> ObjectionView:
     """Upheld: the application goes back to evaluation (a new panel) or is rejected, as the reviewer chooses."""
     caller.require(Role.REVIEWER)
@@ -194,35 +224,7 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
                 indexes=dal.objection_indexes(resolved),
             )
         ]
-        application = None
-        slot = None
-        if body.decision == "upheld":
-            action = Action.OBJECTION_REEVALUATE if body.outcome == "reevaluate" else Action.OBJECTION_REJECT
-            after = transition(app["status"], action)
-            previous = {k: app.get(k) for k in ("grade", "total", "explanation", "notice_id", "decided_at")}
-            application = {
-                **app,
-                "status": after.value,
-                "grade": None,
-                "total": None,
-                "explanation": None,
-                "notice_id": None,
-                "previous_decisions": [*app.get("previous_decisions", []), {**previous, "objection_id": objection_id}],
-                "updated_at": at,
-                "history": [
-                    *app["history"],
-                    history_entry(
-                        at,
-                        caller.sub,
-                        action.value,
-                        app["status"],
-                        after.value,
-                        note=body.note,
-                        reasons=[objection["reason"]],
-                    ),
-                ],
-            }
-            slot = "release" if releases_slot(app["status"], after) else None
+        application, slot = _upheld(app, objection, body, caller, at) if body.decision == "upheld" else (None, None)
         audit = entry_for(
             provider,
             at=at,

@@ -55,7 +55,7 @@ def days_until(day: str, today: date) -> int:
 # --- eligibility: the procurement integration point -------------------------------------------------------
 
 
-def check_eligibility(caller: Caller, credit_code: str, category: str | None, now: datetime) -> EligibilityView:
+def check_eligibility(credit_code: str, category: str | None, now: datetime) -> EligibilityView:
     """One GetItem: everything the answer needs is kept on the provider record."""
     provider = dal.get_provider(credit_code)
     if provider is None:

@@ -20,25 +20,22 @@ A what-if (`dry_run`) runs the same items but writes only result items: no grade
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import TYPE_CHECKING, Any
-
-import boto3
 
 from grading import certificates, dal, storage
 from grading.audit import entry_for
 from grading.clock import iso, local_date
-from grading.config import settings
 from grading.errors import Conflict, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
+from grading.store import queue
+from grading.store.keys import counter_key, pk_sk, result_key, run_key, year_lock_key
 
 if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
+    pass
 from grading.regrading_rule import RegradingConfig, regrade
 
 SHARD_PAGE = 250  # providers a page message re-grades (DynamoDB also ends a page at 1 MB; the next token follows)
@@ -47,38 +44,6 @@ COUNTER_SHARDS = dal.CERTIFIED_SHARDS  # one counter per shard of certified prov
 
 
 # --- keys and plumbing -------------------------------------------------------------------------------------
-
-
-def run_key(run_id: str) -> dict[str, str]:
-    return {"PK": f"REGRADING#{run_id}", "SK": "#RUN"}
-
-
-def counter_key(run_id: str, shard: int) -> dict[str, str]:
-    return {"PK": f"REGRADING#{run_id}", "SK": f"#SHARD#{shard:02d}"}
-
-
-def result_key(run_id: str, credit_code: str) -> dict[str, str]:
-    return {"PK": f"REGRADING#{run_id}", "SK": f"ITEM#{credit_code}"}
-
-
-def year_lock_key(year: int) -> dict[str, str]:
-    return {"PK": f"REGRADING_YEAR#{year}", "SK": "ACTIVE"}
-
-
-@cache
-def sqs() -> SQSClient:
-    return boto3.client("sqs")
-
-
-def _send(messages: list[dict[str, Any]]) -> None:
-    url = settings().regrading_queue_url
-    for i in range(0, len(messages), 10):
-        chunk = messages[i : i + 10]
-        response = sqs().send_message_batch(
-            QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": json.dumps(m)} for n, m in enumerate(chunk)]
-        )
-        if response.get("Failed"):
-            raise RuntimeError(f"queue refused {len(response['Failed'])} message(s)")
 
 
 # --- API side ----------------------------------------------------------------------------------------------
@@ -214,7 +179,7 @@ def process_page(run_id: str, shard: int, token: str | None) -> None:
         except dal.TransactionConflict:
             _commit_fresh(work, [plan.credit_code for plan in chunk])
     if next_token:
-        _send([{"kind": "shard", "run_id": run_id, "shard": shard, "token": next_token}])
+        queue.send([{"kind": "shard", "run_id": run_id, "shard": shard, "token": next_token}])
         return
     # The shard is done: count it on the run, once. Exactly one shard's count reaches them all, and asks for the
     # report; a redelivered last page (counted already) looks whether that was asked for.
@@ -280,8 +245,8 @@ def _commit_fresh(work: Work, credit_codes: list[str], alone: bool = False) -> N
     fresh: dict[tuple[str, str], dict[str, Any]] = {}
     for i in range(0, len(keys), 100):
         fresh |= dal.get_many(keys[i : i + 100])
-    todo = [cc for cc in credit_codes if (f"REGRADING#{run_id}", f"ITEM#{cc}") not in fresh]
-    plans = work.plans([fresh.get((f"PROVIDER#{cc}", "PROFILE")) for cc in todo], todo)
+    todo = [cc for cc in credit_codes if pk_sk(result_key(run_id, cc)) not in fresh]
+    plans = work.plans([fresh.get(pk_sk(dal.provider_key(cc))) for cc in todo], todo)
     for chunk in _chunks(plans, work.dry_run):
         try:
             _commit_batch(run_id, work.shard, chunk, work.dry_run)
@@ -381,8 +346,8 @@ def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> 
 
 def _request_finalize(run_id: str) -> None:
     if dal.set_once(run_key(run_id), {"finalize_requested": True}, guard="finalize_requested"):
-        _send([{"kind": "finalize", "run_id": run_id}])
+        queue.send([{"kind": "finalize", "run_id": run_id}])
     else:  # asked already; a retry gets here only if that send may have failed, and finalize runs once anyway
         run = dal.get_item(run_key(run_id)) or {}
         if run.get("status") == "running":
-            _send([{"kind": "finalize", "run_id": run_id}])
+            queue.send([{"kind": "finalize", "run_id": run_id}])

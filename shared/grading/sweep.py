@@ -49,12 +49,33 @@ def _pages(kind: str, until: str, report: SweepReport) -> Any:
 
 def run(now: datetime) -> SweepReport:
     report = SweepReport(now=iso(now))
+    today = local_date(now).isoformat()
+    yesterday = (local_date(now) - timedelta(days=1)).isoformat()
+    _close_notices(now, report)
+    _eliminations(now, report)
+    _qualifications(today, yesterday, now, report)
+    _lapse_returns(yesterday, now, report)
+    _overdue_rectifications(yesterday, now, report)
+    _expire_certificates(yesterday, now, report)
+    try:
+        for name, count in reminders.run(now).items():
+            setattr(report, name, count)
+    except Exception as exc:  # a reminder not raised today is raised by the re-run (or tomorrow), sent once
+        logger.exception("reminders failed")
+        report.failures.append({"item": "reminders", "error": repr(exc)})
+    return report
+
+
+def _close_notices(now: datetime, report: SweepReport) -> None:
     for notice in _pages("NOTICE_CLOSE", iso(now), report):
         try:
             close_notice(notice, now, report)
         except Exception as exc:  # one notice's failure must not stop the others; reported and retried
             logger.exception("closing notice failed", notice_id=notice.get("notice_id"))
             report.failures.append({"item": f"notice {notice.get('notice_id')}", "error": repr(exc)})
+
+
+def _eliminations(now: datetime, report: SweepReport) -> None:
     for provider in _pages("ELIMINATION", iso(now), report):
         try:
             if elimination.eliminate(provider, now):
@@ -62,8 +83,9 @@ def run(now: datetime) -> SweepReport:
         except Exception as exc:
             logger.exception("elimination failed", credit_code=provider.get("credit_code"))
             report.failures.append({"item": f"provider {provider.get('credit_code')}", "error": repr(exc)})
-    today = local_date(now).isoformat()
-    yesterday = (local_date(now) - timedelta(days=1)).isoformat()
+
+
+def _qualifications(today: str, yesterday: str, now: datetime, report: SweepReport) -> None:
     for step, kind, until in (("remind", "QUAL_REMIND", today), ("expire", "QUAL_EXPIRY", yesterday)):
         for qualification in _pages(kind, until, report):
             try:
@@ -73,8 +95,9 @@ def run(now: datetime) -> SweepReport:
             except Exception as exc:
                 logger.exception("qualification step failed", number=qualification.get("number"))
                 report.failures.append({"item": f"qualification {qualification.get('number')}", "error": repr(exc)})
-    _lapse_returns(yesterday, now, report)
-    _overdue_rectifications(yesterday, now, report)
+
+
+def _expire_certificates(yesterday: str, now: datetime, report: SweepReport) -> None:
     for certificate in _pages("CERT_EXPIRY", yesterday, report):
         try:
             expire_certificate(certificate, now)
@@ -84,13 +107,6 @@ def run(now: datetime) -> SweepReport:
         except Exception as exc:
             logger.exception("expiring certificate failed", number=certificate.get("number"))
             report.failures.append({"item": f"certificate {certificate.get('number')}", "error": repr(exc)})
-    try:
-        for name, count in reminders.run(now).items():
-            setattr(report, name, count)
-    except Exception as exc:  # a reminder not raised today is raised by the re-run (or tomorrow), sent once
-        logger.exception("reminders failed")
-        report.failures.append({"item": "reminders", "error": repr(exc)})
-    return report
 
 
 def _lapse_returns(yesterday: str, now: datetime, report: SweepReport) -> None:

@@ -13,6 +13,7 @@ import requests
 from grading import dal
 from grading.audit import next_entry, verify_chain
 from grading.credit_code import check_character
+from grading.store import keys, queue
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Stack
@@ -229,7 +230,7 @@ def test_a_provider_changed_after_its_page_was_read_is_regraded_from_its_new_rec
     assert stale is not None and provider is not None
     assert provider["audit_seq"] == stale["audit_seq"] + 2  # the assessment, then the re-grade
     assert verify_chain(dal.audit_entries(cc), provider["audit_head"]) == []
-    result = dal.get_item(regrading.result_key(run_id, cc))
+    result = dal.get_item(keys.result_key(run_id, cc))
     assert result is not None and result["assessments"] == 3  # the new period counted
 
 
@@ -288,7 +289,7 @@ def test_a_provider_whose_certificate_is_no_longer_valid_is_reported_not_regrade
     admin = Caller("a", frozenset({Role.ADMIN}))
     run_id = regrading.start(admin, 2026, datetime.now(UTC))
     regrading.process_page(run_id, dal.certified_shard(cc), None)
-    result = dal.get_item(regrading.result_key(run_id, cc))
+    result = dal.get_item(keys.result_key(run_id, cc))
     assert result is not None and result["change"] == "failed" and "revoked" in result["why"]
     assert dal.get_provider(cc)["grade"] == 1  # type: ignore[index]
     assert dal.get_item(dal.certificate_key(number))["status"] == "revoked"  # type: ignore[index]
@@ -332,7 +333,7 @@ def test_the_report_is_asked_for_once_by_the_shard_that_completes_the_run(
     url = stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"]
     monkeypatch.setenv("REGRADING_QUEUE_URL", url)
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(regrading, "_send", sent.extend)
+    monkeypatch.setattr(queue, "send", sent.extend)
     admin = Caller("a", frozenset({Role.ADMIN}))
     run_id = regrading.start(admin, 2026, datetime.now(UTC))
     for shard in range(dal.CERTIFIED_SHARDS):

@@ -88,7 +88,7 @@ def get_provider(credit_code: CreditCode) -> ProviderView:
 )
 @needs(Role.REVIEWER, Role.ADMIN)
 def overdue(
-    overdue: Annotated[bool, Query(description="only overdue orders (the one listing offered)")] = True,
+    overdue: Annotated[bool, Query(description="only overdue orders (the one listing offered)")] = True,  # noqa: ARG001 (published)
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page[RectificationView]:
@@ -143,7 +143,7 @@ def check_eligibility(
     credit_code: CreditCode,
     category: Annotated[str | None, Query(max_length=64, description="the category the work is in")] = None,
 ) -> EligibilityView:
-    return providers.check_eligibility(caller(router), credit_code.upper(), category, request_time(router))
+    return providers.check_eligibility(credit_code.upper(), category, request_time(router))
 
 
 @router.post(

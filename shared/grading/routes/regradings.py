@@ -66,7 +66,7 @@ class RunResumed(BaseModel):
     finalize_queued: bool = Field(description="every shard was complete: the report was asked for again")
 
 
-def _accepted(body: RunStarted) -> Response:
+def _accepted(body: RunStarted) -> Response[Any]:
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
 
 
