@@ -9,9 +9,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from grading import dal, regrading, snapstart, storage
 from grading.observability import logger
+from grading.store import queue
 
 processor = BatchProcessor(event_type=EventType.SQS)
-snapstart.prime(dal.client, regrading.sqs, storage.client)
+snapstart.prime(dal.client, queue.sqs, storage.client)
 
 
 def record_handler(record: SQSRecord) -> None:

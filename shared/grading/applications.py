@@ -20,7 +20,7 @@ from grading.config import settings
 from grading.errors import Conflict, InvalidInput, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
-from grading.lifecycle import ACCEPTS_DOCUMENTS, Action, Status, releases_slot, transition
+from grading.lifecycle import ACCEPTS_DOCUMENTS, Action, Status, history_entry, releases_slot, transition
 from grading.models import (
     ApplicationIn,
     ApplicationPage,
@@ -35,11 +35,11 @@ from grading.models import (
     UploadTicket,
     WithdrawIn,
 )
+from grading.races import busy, retrying
 from grading.schemes import DEFAULT_SCHEME
 
 # The documents a review needs to see in the bucket before it can pass an application.
 REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_CERTIFICATE)
-_ATTEMPTS = 3
 
 
 # --- pure checks --------------------------------------------------------------------------------------------
@@ -65,9 +65,7 @@ def ban_in_force(provider: dict[str, Any] | None, today: date) -> str | None:
 
 
 def _history(at: str, actor: str, action: Action, before: str | None, after: Status, **extra: Any) -> dict[str, Any]:
-    entry = {"at": at, "actor": actor, "action": action.value, "from_status": before, "to_status": after.value}
-    entry.update({k: v for k, v in extra.items() if v not in (None, [], "")})
-    return entry
+    return history_entry(at, actor, action.value, before, after.value, omit=(None, [], ""), **extra)
 
 
 def _owns(caller: Caller, app: dict[str, Any], provider: dict[str, Any] | None = None) -> bool:
@@ -81,6 +79,24 @@ def _owns(caller: Caller, app: dict[str, Any], provider: dict[str, Any] | None =
 def submit(caller: Caller, body: ApplicationIn, now: datetime) -> dict[str, Any]:
     answer, _ = submit_once(caller, body, now, None)
     return answer
+
+
+def _refuse_submission(
+    caller: Caller, cc: str, provider: dict[str, Any] | None, slot: dict[str, Any] | None, today: date
+) -> None:
+    """Raises why this caller may not submit for `cc` now: a claimed provider it does not speak for, an active
+    application, a ban in force."""
+    if members.claimed(provider) and not members.speaks_for(caller, cc, provider):
+        raise members.claimed_conflict(cc)  # before the slot: a stranger learns nothing of its applications
+    if slot:
+        raise _duplicate(cc, slot.get("application_id"))
+    banned_until = ban_in_force(provider, today)
+    if banned_until:
+        raise Conflict(
+            f"provider {cc} is banned from applying until {banned_until} (淘汰禁入期)",
+            code="PROVIDER_BANNED",
+            details=[{"field": "provider.credit_code", "message": f"banned until {banned_until}"}],
+        )
 
 
 def submit_once(
@@ -98,24 +114,15 @@ def submit_once(
     if problems:
         raise InvalidInput("qualification certificates expire too soon", details=problems)
     cc = body.provider.credit_code
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> tuple[dict[str, Any], bool]:
         provider, slot, current_scheme, seen = dal.get_submission_context_and(cc, key)
         if seen is not None and int(seen.get("ttl") or 0) > now.timestamp():  # DynamoDB's TTL deletes lazily
             if seen["payload_sha256"] != payload:
                 raise InvalidInput.field("Idempotency-Key", "was already used with a different body")
             return dict(seen["answer"]), True
         scheme = current_scheme or DEFAULT_SCHEME.model_dump(mode="json")
-        if members.claimed(provider) and not members.speaks_for(caller, cc, provider):
-            raise members.claimed_conflict(cc)  # before the slot: a stranger learns nothing of its applications
-        if slot:
-            raise _duplicate(cc, slot.get("application_id"))
-        banned_until = ban_in_force(provider, today)
-        if banned_until:
-            raise Conflict(
-                f"provider {cc} is banned from applying until {banned_until} (淘汰禁入期)",
-                code="PROVIDER_BANNED",
-                details=[{"field": "provider.credit_code", "message": f"banned until {banned_until}"}],
-            )
+        _refuse_submission(caller, cc, provider, slot, today)
         at = iso(now)
         application_id = new_id()
         application = {
@@ -159,17 +166,17 @@ def submit_once(
         change = dal.Change(
             cc, record, seq, audit, application=application, expected_version=None, slot="acquire", extra=extra
         )
-        try:
-            dal.commit(change)
-        except dal.TransactionConflict as lost:
-            if "idempotency" in lost.reasons:
-                continue  # the same request, committed meanwhile: the next read replays its answer
-            if "slot" in lost.reasons:
-                _, slot = dal.get_provider_and_slot(cc)
-                raise _duplicate(cc, (slot or {}).get("application_id")) from None
-            continue
+        dal.commit(change)
         return answer, False
-    raise _busy()
+
+    def on_lost(lost: dal.TransactionConflict) -> None:
+        if "idempotency" in lost.reasons:
+            return  # the same request, committed meanwhile: the next read replays its answer
+        if "slot" in lost.reasons:
+            _, slot = dal.get_provider_and_slot(cc)
+            raise _duplicate(cc, (slot or {}).get("application_id")) from None
+
+    return retrying(attempt, on_lost=on_lost, what="application")
 
 
 def _idempotency_record(key: dict[str, str], payload: str, answer: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -193,10 +200,6 @@ def _duplicate(cc: str, application_id: str | None) -> Conflict:
         code="DUPLICATE_APPLICATION",
         details=[{"field": "provider.credit_code", "message": f"active application {application_id}"}],
     )
-
-
-def _busy() -> Conflict:
-    return Conflict("the application changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
 
 
 # --- reads -------------------------------------------------------------------------------------------------
@@ -297,7 +300,7 @@ def request_upload(caller: Caller, application_id: str, body: DocumentRequest, n
     try:
         dal.put_document(application_id, app["version"], document)
     except dal.client().exceptions.TransactionCanceledException:
-        raise _busy() from None
+        raise busy("application") from None
     post = storage.presigned_upload(key, body.content_type)
     return UploadTicket(
         document_id=document_id,
@@ -356,7 +359,8 @@ def _change(
 ) -> ApplicationView:
     """Read, check, and commit one status change with its audit entry; re-decide if we lose a race. Answers the
     application as it now is, without reading it again."""
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> ApplicationView:
         app, docs = _load_visible(caller, application_id)
         provider = dal.get_provider(app["credit_code"])
         if provider is None:  # the provider record is written with the application: never absent
@@ -398,12 +402,10 @@ def _change(
             slot="release" if releases_slot(before, after) else None,
             extra=outcome.get("extra", []),
         )
-        try:
-            dal.commit(change)
-        except dal.TransactionConflict:
-            continue
+        dal.commit(change)
         return view_of(updated, docs)
-    raise _busy()
+
+    return retrying(attempt, what="application")
 
 
 def resubmit(caller: Caller, application_id: str, body: ResubmitIn, now: datetime) -> ApplicationView:

@@ -10,20 +10,20 @@ from datetime import datetime
 
 from grading import dal
 from grading.clock import iso
-from grading.errors import Conflict, Forbidden, NotFound
-from grading.evaluation import _pool_items  # the pools follow the expert record in one transaction
+from grading.errors import Forbidden, NotFound
+from grading.experts import pool_items  # the pools follow the expert record in one transaction
 from grading.identity import Caller, Role
 from grading.member_models import ConflictIn
 from grading.models import ExpertView
-
-_ATTEMPTS = 3
+from grading.races import retrying
 
 
 def declare(caller: Caller, expert_id: str, body: ConflictIn, now: datetime) -> ExpertView:
     caller.require(Role.EXPERT)
     if caller.sub != expert_id:
         raise Forbidden("an expert declares only its own conflicts")
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> ExpertView:
         current = dal.get_item(dal.expert_key(expert_id))
         if current is None:
             raise NotFound(f"expert {expert_id} not found")
@@ -49,12 +49,10 @@ def declare(caller: Caller, expert_id: str, body: ConflictIn, now: datetime) -> 
             ],
         }
         version = updated.pop("version")
-        try:
-            dal.write(
-                dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
-                *_pool_items(updated, current),
-            )
-        except dal.TransactionConflict:
-            continue
+        dal.write(
+            dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
+            *pool_items(updated, current),
+        )
         return ExpertView.model_validate(updated)
-    raise Conflict("the expert record changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
+
+    return retrying(attempt, what="expert record")

@@ -29,4 +29,5 @@ def rectification_deadline(today: date, stored: policy_store.Stored) -> date:
     """The last day of a rectification order (整改), by the assessment settings `stored`."""
     days = policy_store.current("calendar").values.calendar()
     values = stored.values
-    return days.deadline(today, values.rectification_days, values.rectification_working_days)
+    deadline: date = days.deadline(today, values.rectification_days, values.rectification_working_days)
+    return deadline

@@ -1,5 +1,5 @@
-"""Expert site evaluation and the grade decision (lifecycle steps 3-4): the expert registry, schemes, the panel
-draw and declines, scorecards, and the decision that opens the public notice.
+"""Expert site evaluation and the grade decision (lifecycle steps 3-4): the panel draw and declines, scorecards,
+and the decision that opens the public notice. Schemes and the expert registry are in experts.py.
 
 Like applications.py: read, decide with the pure rules (`panel`, `scoring`, `lifecycle`), then one transaction
 with the provider's next audit entry; a lost race re-reads and decides again.
@@ -8,7 +8,6 @@ with the provider's next audit entry; a lost race re-reads and decides again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,156 +19,16 @@ from grading.clock import iso
 from grading.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
-from grading.lifecycle import Action, Status, releases_slot, transition
+from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
 from grading.models import (
     DecisionView,
-    ExpertIn,
-    ExpertPatch,
-    ExpertView,
     PanelView,
     ScorecardIn,
     ScorecardView,
 )
-from grading.schemes import DEFAULT_SCHEME, Scheme, SchemeDraft
+from grading.races import retrying
+from grading.schemes import DEFAULT_SCHEME, Scheme
 from grading.scoring import Card, decide
-
-_ATTEMPTS = 3
-
-
-def _busy() -> Conflict:
-    return Conflict("the records changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
-
-
-# --- schemes ------------------------------------------------------------------------------------------------
-
-
-def current_scheme() -> Scheme:
-    item = dal.get_item(dal.CURRENT_SCHEME_KEY)
-    return Scheme.model_validate(item["scheme"]) if item else DEFAULT_SCHEME
-
-
-def get_scheme(version: str) -> Scheme:
-    if version == DEFAULT_SCHEME.version:
-        item = dal.get_item(dal.scheme_key(version))
-        return Scheme.model_validate(item["scheme"]) if item else DEFAULT_SCHEME
-    item = dal.get_item(dal.scheme_key(version))
-    if item is None:
-        raise NotFound(f"scheme version {version} not found")
-    return Scheme.model_validate(item["scheme"])
-
-
-def create_scheme(caller: Caller, draft: SchemeDraft, now: datetime) -> Scheme:
-    """A new version becomes current; applications already submitted keep theirs."""
-    caller.require(Role.ADMIN)
-    for _ in range(_ATTEMPTS):
-        pointer = dal.get_item(dal.CURRENT_SCHEME_KEY)
-        number = int(str(pointer["scheme"]["version"]).lstrip("v")) if pointer else 1
-        scheme = Scheme(**draft.model_dump(), version=f"v{number + 1}")
-        body = {"scheme": scheme.model_dump(mode="json"), "created_at": iso(now), "created_by": caller.sub}
-        try:
-            dal.write(
-                dal.tx_put(dal.scheme_key(scheme.version), "scheme", body, name="version", new=True),
-                dal.tx_put(
-                    dal.CURRENT_SCHEME_KEY,
-                    "scheme_pointer",
-                    body,
-                    name="current",
-                    new=pointer is None,
-                    expected_version=pointer["version"] if pointer else None,
-                ),
-            )
-        except dal.TransactionConflict:
-            continue
-        return scheme
-    raise _busy()
-
-
-# --- expert registry ---------------------------------------------------------------------------------------
-
-
-def _expert_view(item: dict[str, Any]) -> ExpertView:
-    return ExpertView.model_validate(item)
-
-
-def _pool_items(expert: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The expert's entry in the pool of each specialty as it is now, and its removal from dropped ones (one pool
-    item per category, so a panel draw reads the pool and the provider in one BatchGet)."""
-    member = {"#E": dal.POOL_MEMBER_PREFIX + expert["expert_id"]}
-    entry = {"expert_id": expert["expert_id"], "active": expert["active"], "affiliations": expert["affiliations"]}
-    items = [
-        dal.tx_update(dal.pool_key(c), "SET #E = :entry", {":entry": entry}, name=f"pool:{c}", names=member)
-        for c in expert["specialties"]
-    ]
-    dropped = set((previous or {}).get("specialties", [])) - set(expert["specialties"])
-    items += [
-        dal.tx_update(dal.pool_key(c), "REMOVE #E", {}, name=f"pool-drop:{c}", names=member) for c in sorted(dropped)
-    ]
-    return items
-
-
-def register_expert(caller: Caller, body: ExpertIn, now: datetime) -> ExpertView:
-    caller.require(Role.ADMIN)
-    at = iso(now)
-    expert = {
-        "expert_id": body.expert_id,
-        "name": body.name,
-        "specialties": sorted(set(body.specialties)),
-        "affiliations": sorted(set(body.affiliations)),
-        **({"email": body.email} if body.email else {}),
-        "active": True,
-        "created_at": at,
-        "updated_at": at,
-        "history": [{"at": at, "actor": caller.sub, "action": "registered"}],
-    }
-    for _ in range(_ATTEMPTS):  # another expert of the same category written at the same moment: try again
-        try:
-            dal.write(
-                dal.tx_put(dal.expert_key(body.expert_id), "expert", expert, name="expert", new=True),
-                *_pool_items(expert, None),
-            )
-        except dal.TransactionConflict as lost:
-            if "expert" in lost.reasons:
-                raise Conflict(f"expert {body.expert_id} is already registered", code="EXPERT_EXISTS") from None
-            continue
-        return _expert_view(expert)
-    raise _busy()
-
-
-def get_expert(caller: Caller, expert_id: str) -> ExpertView:
-    if not (caller.has(Role.ADMIN) or caller.sub == expert_id):
-        raise Forbidden("only admins and the expert may read an expert record")
-    item = dal.get_item(dal.expert_key(expert_id))
-    if item is None:
-        raise NotFound(f"expert {expert_id} not found")
-    return _expert_view(item)
-
-
-def update_expert(caller: Caller, expert_id: str, patch: ExpertPatch, now: datetime) -> ExpertView:
-    """Deactivate, change specialties or declared affiliations; the pool follows in the same transaction."""
-    caller.require(Role.ADMIN)
-    changes = patch.model_dump(exclude_none=True)
-    if not changes:
-        raise InvalidInput.field("body", "give at least one of name, specialties, affiliations, active")
-    for _ in range(_ATTEMPTS):
-        current = dal.get_item(dal.expert_key(expert_id))
-        if current is None:
-            raise NotFound(f"expert {expert_id} not found")
-        at = iso(now)
-        updated = {**current, **changes, "updated_at": at}
-        updated["specialties"] = sorted(set(updated["specialties"]))
-        updated["affiliations"] = sorted(set(updated["affiliations"]))
-        updated["history"] = [*current.get("history", []), {"at": at, "actor": caller.sub, "changed": changes}]
-        version = updated.pop("version")
-        try:
-            dal.write(
-                dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
-                *_pool_items(updated, current),
-            )
-        except dal.TransactionConflict:
-            continue
-        return _expert_view(updated)
-    raise _busy()
-
 
 # --- the common shape of a provider-audited change ----------------------------------------------------------
 
@@ -214,23 +73,12 @@ def _commit(
     )
 
 
-def _retrying(step: Callable[[], Any]) -> Any:
-    for _ in range(_ATTEMPTS):
-        try:
-            return step()
-        except dal.TransactionConflict:
-            continue
-    raise _busy()
-
-
 def _scheme_of(app: dict[str, Any]) -> Scheme:
     return Scheme.model_validate(app["scheme"]) if app.get("scheme") else DEFAULT_SCHEME
 
 
 def _history(app: dict[str, Any], at: str, actor: str, action: str, after: str, **extra: Any) -> list[dict[str, Any]]:
-    entry = {"at": at, "actor": actor, "action": action, "from_status": app["status"], "to_status": after}
-    entry.update({k: v for k, v in extra.items() if v is not None})
-    return [*app["history"], entry]
+    return [*app["history"], history_entry(at, actor, action, app["status"], after, omit=(None,), **extra)]
 
 
 def _open_panel(dossier: dal.Dossier) -> dict[str, Any]:
@@ -264,6 +112,18 @@ def panel_view(dossier: dal.Dossier, record: dict[str, Any], verify: bool = Fals
     )
 
 
+def _provider_and_pool(credit_code: str, category: str) -> tuple[dict[str, Any], list[panel.PoolEntry]]:
+    """The provider and the expert pool of its category, in one round trip (pattern 8)."""
+    found = dal.get_many([dal.provider_key(credit_code), dal.pool_key(category)])
+    provider = found.get((f"PROVIDER#{credit_code}", "PROFILE"))
+    assert provider is not None  # written with the application
+    pool = [
+        panel.PoolEntry(i["expert_id"], bool(i["active"]), frozenset(i.get("affiliations", [])))
+        for i in dal.pool_members(found.get((f"POOL#{category}", "MEMBERS")))
+    ]
+    return provider, pool
+
+
 def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
     caller.require(Role.ADMIN)
 
@@ -280,13 +140,7 @@ def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
             raise Conflict("this application already has an open panel", code="PANEL_EXISTS")
         scheme = _scheme_of(app)
         category = app["provider"]["category"]
-        found = dal.get_many([dal.provider_key(app["credit_code"]), dal.pool_key(category)])  # one round trip
-        provider = found.get((f"PROVIDER#{app['credit_code']}", "PROFILE"))
-        assert provider is not None  # written with the application
-        pool = [
-            panel.PoolEntry(i["expert_id"], bool(i["active"]), frozenset(i.get("affiliations", [])))
-            for i in dal.pool_members(found.get((f"POOL#{category}", "MEMBERS")))
-        ]
+        provider, pool = _provider_and_pool(app["credit_code"], category)
         previous = provider.get("last_evaluation_experts", [])
         candidates = panel.eligible(pool, app["credit_code"], previous)
         if len(candidates) < scheme.panel_min:
@@ -343,8 +197,7 @@ def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
         dossier.application = updated
         return panel_view(dossier, {**record, "version": 1})
 
-    result: PanelView = _retrying(step)
-    return result
+    return retrying(step)
 
 
 def get_panel(caller: Caller, application_id: str) -> PanelView:
@@ -399,8 +252,7 @@ def decline(caller: Caller, application_id: str, reason: str, now: datetime) -> 
         )
         return panel_view(dossier, updated)
 
-    result: PanelView = _retrying(step)
-    return result
+    return retrying(step)
 
 
 # --- scorecards ----------------------------------------------------------------------------------------------
@@ -486,8 +338,7 @@ def submit_scorecard(
         )
         return _card_view(card)
 
-    result: ScorecardView = _retrying(step)
-    return result
+    return retrying(step)
 
 
 def _card_view(card: dict[str, Any]) -> ScorecardView:
@@ -506,27 +357,33 @@ def _card_view(card: dict[str, Any]) -> ScorecardView:
 # --- decision ------------------------------------------------------------------------------------------------
 
 
+def _ready_to_decide(dossier: dal.Dossier) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
+    """The application, its open panel and the round's scorecards, once every member has scored."""
+    app = dossier.application
+    assert app is not None
+    if Status(app["status"]) is not Status.EVALUATING:
+        raise Conflict(
+            f"the application is {app['status']}: already decided or not in evaluation", code="INVALID_STATE"
+        )
+    record = _open_panel(dossier)
+    cards = dossier.round_cards(int(record["round"]))
+    missing = [m for m in record["members"] if m not in cards]
+    if missing:
+        raise Conflict(
+            f"{len(missing)} panel member(s) have not scored yet",
+            code="CARDS_MISSING",
+            details=[{"field": f"scorecards.{m}", "message": "missing"} for m in missing],
+        )
+    return app, record, cards
+
+
 def make_decision(caller: Caller, application_id: str, now: datetime) -> DecisionView:
     caller.require(Role.ADMIN)
 
     def step() -> DecisionView:
         dossier = load_visible(caller, application_id)
-        app = dossier.application
-        assert app is not None
-        if Status(app["status"]) is not Status.EVALUATING:
-            raise Conflict(
-                f"the application is {app['status']}: already decided or not in evaluation", code="INVALID_STATE"
-            )
-        record = _open_panel(dossier)
+        app, record, cards = _ready_to_decide(dossier)
         round_ = int(record["round"])
-        cards = dossier.round_cards(round_)
-        missing = [m for m in record["members"] if m not in cards]
-        if missing:
-            raise Conflict(
-                f"{len(missing)} panel member(s) have not scored yet",
-                code="CARDS_MISSING",
-                details=[{"field": f"scorecards.{m}", "message": "missing"} for m in missing],
-            )
         scheme = _scheme_of(app)
         result = decide(
             scheme,
@@ -591,11 +448,12 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
             explanation=result.explanation,
         )
 
-    result: DecisionView = _retrying(step)
-    return result
+    return retrying(step)
 
 
-def _grading_notice(notice_id: str, app: dict[str, Any], grade: int | None, total: Decimal, now: datetime) -> dict:
+def _grading_notice(
+    notice_id: str, app: dict[str, Any], grade: int | None, total: Decimal, now: datetime
+) -> dict[str, Any]:
     """The 公示 record; the notices pipeline renders it from the table's stream."""
     at = iso(now)
     closes_at, contact, used = deadlines.notice_window(now)  # the stored notice settings, on the official calendar

@@ -10,15 +10,15 @@ from typing import Any
 from grading import dal
 from grading.audit import entry_for
 from grading.clock import iso, local_date
-from grading.lifecycle import Action, Status, releases_slot, transition
-
-_ATTEMPTS = 3
+from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
+from grading.races import exhausted, retrying
 
 
 def lapse(due: dict[str, Any], now: datetime) -> bool:
     """Lapse one returned application whose deadline is before today; False when it is no longer due."""
     today = local_date(now).isoformat()
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> bool:
         app = dal.get_item(dal.application_key(due["application_id"]))
         if (
             app is None
@@ -31,15 +31,15 @@ def lapse(due: dict[str, Any], now: datetime) -> bool:
         assert provider is not None  # written with the application
         at = iso(now)
         after = transition(app["status"], Action.LAPSE)
-        entry = {
-            "at": at,
-            "actor": "daily-sweep",
-            "action": Action.LAPSE.value,
-            "from_status": app["status"],
-            "to_status": after.value,
-            "deadline": app["return_deadline"],
-            "note": f"补正期限 {app['return_deadline']} 已过，申请失效；可重新申请。The deadline passed; apply again.",
-        }
+        entry = history_entry(
+            at,
+            "daily-sweep",
+            Action.LAPSE.value,
+            app["status"],
+            after.value,
+            deadline=app["return_deadline"],
+            note=f"补正期限 {app['return_deadline']} 已过，申请失效；可重新申请。The deadline passed; apply again.",
+        )
         updated = {**app, "status": after.value, "updated_at": at, "history": [*app["history"], entry]}
         audit = entry_for(
             provider,
@@ -48,19 +48,17 @@ def lapse(due: dict[str, Any], now: datetime) -> bool:
             action="application.lapsed",
             data={"application_id": app["application_id"], "deadline": app["return_deadline"]},
         )
-        try:
-            dal.commit(
-                dal.Change(
-                    app["credit_code"],
-                    {**provider, "updated_at": at},
-                    int(provider["audit_seq"]),
-                    audit,
-                    application=updated,
-                    expected_version=app["version"],
-                    slot="release" if releases_slot(app["status"], after) else None,
-                )
+        dal.commit(
+            dal.Change(
+                app["credit_code"],
+                {**provider, "updated_at": at},
+                int(provider["audit_seq"]),
+                audit,
+                application=updated,
+                expected_version=app["version"],
+                slot="release" if releases_slot(app["status"], after) else None,
             )
-        except dal.TransactionConflict:
-            continue
+        )
         return True
-    raise dal.TransactionConflict(["retries exhausted"])
+
+    return retrying(attempt, gave_up=exhausted)

@@ -6,6 +6,7 @@ Pure: no I/O. Every status change in the system goes through `transition`, so th
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from grading.errors import Conflict
 
@@ -73,3 +74,13 @@ def transition(current: Status | str, action: Action) -> Status:
 
 def releases_slot(before: Status | str, after: Status | str) -> bool:
     return Status(before) in ACTIVE and Status(after) not in ACTIVE
+
+
+def history_entry(
+    at: str, actor: str, action: str, before: str | None, after: str, *, omit: tuple[Any, ...] = (), **extra: Any
+) -> dict[str, Any]:
+    """One entry of an application's `history`: who moved it from which status to which, and why (`extra`, less
+    the values in `omit`). Every status change appends one."""
+    entry: dict[str, Any] = {"at": at, "actor": actor, "action": action, "from_status": before, "to_status": after}
+    entry.update({k: v for k, v in extra.items() if v not in omit})
+    return entry

@@ -34,10 +34,10 @@ from grading.member_models import (
     MemberPage,
     MemberView,
 )
+from grading.races import retrying
 
 ADMIN, MEMBER = "admin", "member"
 INVITATION_DAYS = 7
-_ATTEMPTS = 3
 
 
 # --- the checks every provider-side use-case calls ----------------------------------------------------------
@@ -95,7 +95,9 @@ def claimed_conflict(credit_code: str) -> Conflict:
 # --- the claim (called by the initial review's pass) --------------------------------------------------------
 
 
-def member_record(credit_code: str, sub: str, role: str, email: str | None, at: str, by: str, via: str) -> dict:
+def member_record(
+    credit_code: str, sub: str, role: str, email: str | None, at: str, by: str, via: str
+) -> dict[str, Any]:
     return {
         "credit_code": credit_code,
         "sub": sub,
@@ -118,7 +120,9 @@ def _put_member(member: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
     )
 
 
-def claim(provider: dict[str, Any], app: dict[str, Any], at: str, actor: str) -> tuple[dict[str, Any], list[dict]]:
+def claim(
+    provider: dict[str, Any], app: dict[str, Any], at: str, actor: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A pass of `app`: the first one claims the provider for its applicant (its first admin) and sets the
     provider's profile from the checked application. Returns (provider updates, transaction items).
     A claimed provider's pass needs the applicant to be a member still (409 PROVIDER_CLAIMED)."""
@@ -276,13 +280,10 @@ def _require_admin(caller: Caller, credit_code: str, provider: dict[str, Any]) -
         raise Forbidden("only an admin of this provider may do this")
 
 
-def _busy() -> Conflict:
-    return Conflict("the provider's members changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
-
-
 def invite(caller: Caller, credit_code: str, body: InvitationIn, now: datetime) -> InvitationCreated:
     caller.require(Role.PROVIDER)
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> InvitationCreated:
         provider, members = _roster(credit_code)
         _require_admin(caller, credit_code, provider)
         at = iso(now)
@@ -303,12 +304,10 @@ def invite(caller: Caller, credit_code: str, body: InvitationIn, now: datetime) 
         }
         put = dal.tx_put(dal.invitation_key(invitation_id), "invitation", invitation, name="invitation", new=True)
         data = {"invitation_id": invitation_id, "role": body.role, "expires_at": expires_at}
-        try:
-            _commit(provider, members, {}, at, caller.sub, "member.invited", data, extra=[put])
-        except dal.TransactionConflict:
-            continue
+        _commit(provider, members, {}, at, caller.sub, "member.invited", data, extra=[put])
         return InvitationCreated(invitation_id=invitation_id, code=code, expires_at=expires_at, role=body.role)
-    raise _busy()
+
+    return retrying(attempt, what="provider's members")
 
 
 def _invitation_for(code: str) -> dict[str, Any]:
@@ -321,7 +320,8 @@ def _invitation_for(code: str) -> dict[str, Any]:
 
 def accept(caller: Caller, code: str, now: datetime) -> InvitationAccepted:
     caller.require(Role.PROVIDER)
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> InvitationAccepted:
         invitation = _invitation_for(code)
         if invitation["status"] != "pending":
             raise Conflict("this invitation was already used", code="INVITATION_USED")
@@ -341,12 +341,10 @@ def accept(caller: Caller, code: str, now: datetime) -> InvitationAccepted:
             dal.invitation_key(used["invitation_id"]), "invitation", used, name="invitation", expected_version=version
         )
         data = {"invitation_id": used["invitation_id"], "sub": caller.sub, "role": joined["role"]}
-        try:
-            _commit(provider, members, {caller.sub: joined}, at, caller.sub, "member.joined", data, extra=[put])
-        except dal.TransactionConflict:
-            continue
+        _commit(provider, members, {caller.sub: joined}, at, caller.sub, "member.joined", data, extra=[put])
         return InvitationAccepted(credit_code=cc, role=joined["role"])
-    raise _busy()
+
+    return retrying(attempt, what="provider's members")
 
 
 def remove(caller: Caller, credit_code: str, sub: str, reason: str | None, now: datetime) -> MemberPage:
@@ -355,7 +353,8 @@ def remove(caller: Caller, credit_code: str, sub: str, reason: str | None, now: 
     staff = caller.is_staff
     if staff and not reason:
         raise InvalidInput.field("reason", "staff give a reason for removing a member (it is audited)")
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> MemberPage:
         provider, members = _roster(credit_code)
         if not staff:
             _require_admin(caller, credit_code, provider)
@@ -365,19 +364,18 @@ def remove(caller: Caller, credit_code: str, sub: str, reason: str | None, now: 
         if members[sub]["role"] == ADMIN and _admins_after(members, changes) == 0:
             raise _last_admin(credit_code)
         data = {"sub": sub, "role": members[sub]["role"], "reason": reason, "by_staff": staff}
-        try:
-            _commit(provider, members, changes, iso(now), caller.sub, "member.removed", data)
-        except dal.TransactionConflict:
-            continue
+        _commit(provider, members, changes, iso(now), caller.sub, "member.removed", data)
         remaining = {k: v for k, v in members.items() if k != sub}
         return MemberPage(items=[_view(m) for _, m in sorted(remaining.items())])
-    raise _busy()
+
+    return retrying(attempt, what="provider's members")
 
 
 def appoint(caller: Caller, credit_code: str, sub: str, body: AppointIn, now: datetime) -> MemberView:
     """Staff settle a dispute: make `sub` an admin or a member (added if it was not one), with a reason."""
     caller.require(Role.REVIEWER, Role.ADMIN)
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> MemberView:
         provider, members = _roster(credit_code)
         at = iso(now)
         before = members.get(sub)
@@ -388,12 +386,10 @@ def appoint(caller: Caller, credit_code: str, sub: str, body: AppointIn, now: da
             raise _last_admin(credit_code)
         data = {"sub": sub, "role": body.role, "previous_role": (before or {}).get("role"), "reason": body.reason}
         extra = {"claimed_at": provider.get("claimed_at") or at}
-        try:
-            _commit({**provider, **extra}, members, changes, at, caller.sub, "member.appointed", data)
-        except dal.TransactionConflict:
-            continue
+        _commit({**provider, **extra}, members, changes, at, caller.sub, "member.appointed", data)
         return _view(appointed)
-    raise _busy()
+
+    return retrying(attempt, what="provider's members")
 
 
 def _last_admin(credit_code: str) -> Conflict:

@@ -1,32 +1,25 @@
-"""Public notices (公示), objections (异议) and certificates (证书): lifecycle steps 5-6.
+"""Public notices (公示) and objections (异议): lifecycle steps 5-6.
 
 A grading decision writes the notice record (evaluation.py); the artifacts function renders it; the public reads
 it here. While the window is open anyone signed in may object; a reviewer upholds (the application goes back to
 evaluation, or is rejected) or dismisses. The daily sweep (sweep.py) issues the certificate when the window
-closes clean. Certificate numbers: `SG-<year>-<credit code>-<NN>`, NN the provider's certificate count, kept on
-the provider record under its optimistic lock: unique because credit codes are.
+closes clean (certificates.py).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from grading import dal, storage
 from grading.audit import entry_for
-from grading.clock import iso, local_date
+from grading.clock import iso
 from grading.errors import Conflict, InvalidInput, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
-from grading.lifecycle import Action, Status, releases_slot, transition
-from grading.models import CertificateView, NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
-
-_ATTEMPTS = 3
-
-
-def _busy() -> Conflict:
-    return Conflict("the records changed while we were writing; retry the request", code="CONCURRENT_CHANGE")
-
+from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
+from grading.models import NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
+from grading.races import retrying
 
 # --- notices -------------------------------------------------------------------------------------------------
 
@@ -76,7 +69,7 @@ def objection_view(objection: dict[str, Any]) -> ObjectionView:
 
 
 def file_objection(caller: Caller, notice_id: str, body: ObjectionIn, now: datetime) -> ObjectionView:
-    for _ in range(_ATTEMPTS):
+    def attempt() -> ObjectionView:
         notice = dal.get_item(dal.notice_key(notice_id))
         if notice is None:
             raise NotFound(f"notice {notice_id} not found")
@@ -116,36 +109,34 @@ def file_objection(caller: Caller, notice_id: str, body: ObjectionIn, now: datet
                 "objection_id": objection["objection_id"],
             },
         )
-        try:
-            dal.commit(
-                dal.Change(
-                    entry["credit_code"],
-                    {**provider, "updated_at": at},
-                    int(provider["audit_seq"]),
-                    audit,
-                    extra=[
-                        dal.tx_put(
-                            dal.objection_key(objection["objection_id"]),
-                            "objection",
-                            objection,
-                            name="objection",
-                            new=True,
-                            indexes=dal.objection_indexes(objection),
-                        ),
-                        dal.tx_check(
-                            dal.application_key(body.application_id),
-                            "#s = :in_notice",
-                            {":in_notice": Status.IN_NOTICE.value},
-                            name="application",
-                            names={"#s": "status"},
-                        ),
-                    ],
-                )
+        dal.commit(
+            dal.Change(
+                entry["credit_code"],
+                {**provider, "updated_at": at},
+                int(provider["audit_seq"]),
+                audit,
+                extra=[
+                    dal.tx_put(
+                        dal.objection_key(objection["objection_id"]),
+                        "objection",
+                        objection,
+                        name="objection",
+                        new=True,
+                        indexes=dal.objection_indexes(objection),
+                    ),
+                    dal.tx_check(
+                        dal.application_key(body.application_id),
+                        "#s = :in_notice",
+                        {":in_notice": Status.IN_NOTICE.value},
+                        name="application",
+                        names={"#s": "status"},
+                    ),
+                ],
             )
-        except dal.TransactionConflict:
-            continue
+        )
         return objection_view(objection)
-    raise _busy()
+
+    return retrying(attempt)
 
 
 def get_objection(caller: Caller, objection_id: str) -> ObjectionView:
@@ -162,6 +153,36 @@ def list_objections(caller: Caller, status: str, limit: int, token: str | None) 
     return Page[ObjectionView](items=[objection_view(o) for o in items], next_token=next_token)
 
 
+def _upheld(
+    app: dict[str, Any], objection: dict[str, Any], body: ResolutionIn, caller: Caller, at: str
+) -> tuple[dict[str, Any], str | None]:
+    """The application after an upheld objection: back to evaluation or rejected, its decision kept as previous;
+    and whether that frees the provider's slot."""
+    action = Action.OBJECTION_REEVALUATE if body.outcome == "reevaluate" else Action.OBJECTION_REJECT
+    after = transition(app["status"], action)
+    previous = {k: app.get(k) for k in ("grade", "total", "explanation", "notice_id", "decided_at")}
+    application = {
+        **app,
+        "status": after.value,
+        "grade": None,
+        "total": None,
+        "explanation": None,
+        "notice_id": None,
+        "previous_decisions": [
+            *app.get("previous_decisions", []),
+            {**previous, "objection_id": objection["objection_id"]},
+        ],
+        "updated_at": at,
+        "history": [
+            *app["history"],
+            history_entry(
+                at, caller.sub, action.value, app["status"], after.value, note=body.note, reasons=[objection["reason"]]
+            ),
+        ],
+    }
+    return application, "release" if releases_slot(app["status"], after) else None
+
+
 def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now: datetime) -> ObjectionView:
     """Upheld: the application goes back to evaluation (a new panel) or is rejected, as the reviewer chooses."""
     caller.require(Role.REVIEWER)
@@ -169,7 +190,8 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
         body = body.model_copy(update={"outcome": "reevaluate"})  # API.md's {decision, note}: back to evaluation
     if body.decision == "dismissed" and body.outcome is not None:
         raise InvalidInput.field("outcome", "only an upheld objection has an outcome")
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> ObjectionView:
         objection = dal.get_item(dal.objection_key(objection_id))
         if objection is None:
             raise NotFound(f"objection {objection_id} not found")
@@ -202,35 +224,7 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
                 indexes=dal.objection_indexes(resolved),
             )
         ]
-        application = None
-        slot = None
-        if body.decision == "upheld":
-            action = Action.OBJECTION_REEVALUATE if body.outcome == "reevaluate" else Action.OBJECTION_REJECT
-            after = transition(app["status"], action)
-            previous = {k: app.get(k) for k in ("grade", "total", "explanation", "notice_id", "decided_at")}
-            application = {
-                **app,
-                "status": after.value,
-                "grade": None,
-                "total": None,
-                "explanation": None,
-                "notice_id": None,
-                "previous_decisions": [*app.get("previous_decisions", []), {**previous, "objection_id": objection_id}],
-                "updated_at": at,
-                "history": [
-                    *app["history"],
-                    {
-                        "at": at,
-                        "actor": caller.sub,
-                        "action": action.value,
-                        "from_status": app["status"],
-                        "to_status": after.value,
-                        "note": body.note,
-                        "reasons": [objection["reason"]],
-                    },
-                ],
-            }
-            slot = "release" if releases_slot(app["status"], after) else None
+        application, slot = _upheld(app, objection, body, caller, at) if body.decision == "upheld" else (None, None)
         audit = entry_for(
             provider,
             at=at,
@@ -238,63 +232,18 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
             action=f"objection.{body.decision}",
             data={"objection_id": objection_id, "application_id": app["application_id"], "outcome": body.outcome},
         )
-        try:
-            dal.commit(
-                dal.Change(
-                    objection["credit_code"],
-                    {**provider, "updated_at": at},
-                    int(provider["audit_seq"]),
-                    audit,
-                    application=application,
-                    expected_version=app["version"] if application else None,
-                    slot=slot,
-                    extra=extra,
-                )
+        dal.commit(
+            dal.Change(
+                objection["credit_code"],
+                {**provider, "updated_at": at},
+                int(provider["audit_seq"]),
+                audit,
+                application=application,
+                expected_version=app["version"] if application else None,
+                slot=slot,
+                extra=extra,
             )
-        except dal.TransactionConflict:
-            continue
+        )
         return objection_view(resolved)
-    raise _busy()
 
-
-# --- certificates --------------------------------------------------------------------------------------------
-
-
-def certificate_number(year: int, credit_code: str, seq: int) -> str:
-    return f"SG-{year}-{credit_code}-{seq:02d}"
-
-
-def certificate_status(certificate: dict[str, Any], today: date) -> str:
-    """Stored status, except that a valid certificate past its date reads as expired even before the sweep."""
-    status = str(certificate["status"])
-    if status == "valid" and date.fromisoformat(certificate["valid_until"]) < today:
-        return "expired"
-    return status
-
-
-def get_certificate(number: str, now: datetime) -> CertificateView:
-    certificate = dal.get_item(dal.certificate_key(number))
-    if certificate is None:
-        raise NotFound(f"no certificate {number}")
-    return CertificateView(
-        number=certificate["number"],
-        status=certificate_status(certificate, local_date(now)),  # type: ignore[arg-type]
-        grade=int(certificate["grade"]),
-        provider_name=certificate["provider_name"],
-        credit_code=certificate["credit_code"],
-        category=certificate["category"],
-        issued_on=certificate["issued_on"],
-        valid_until=certificate["valid_until"],
-        scheme_version=certificate["scheme_version"],
-        pdf_sha256=certificate.get("pdf_sha256"),
-        pdf_url=f"/v1/certificates/{number}/pdf" if certificate.get("pdf_key") else None,
-    )
-
-
-def certificate_pdf_url(number: str) -> str:
-    certificate = dal.get_item(dal.certificate_key(number))
-    if certificate is None:
-        raise NotFound(f"no certificate {number}")
-    if not certificate.get("pdf_key"):
-        raise Conflict("the certificate PDF is being rendered", code="NOT_YET_RENDERED")
-    return storage.presigned_get(certificate["pdf_key"], seconds=300)
+    return retrying(attempt)

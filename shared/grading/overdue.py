@@ -10,13 +10,12 @@ from typing import Any
 from grading import dal, policy_store
 from grading.audit import entry_for
 from grading.clock import iso, local_date
+from grading.races import exhausted, retrying
 from grading.standing import derive_status
-
-_ATTEMPTS = 3
 
 
 def mark_overdue(due: dict[str, Any], now: datetime) -> bool:
-    for _ in range(_ATTEMPTS):
+    def attempt() -> bool:
         order = dal.get_item(dal.rectification_key(due["rectification_id"]))
         if order is None or order.get("overdue_since") or order["status"] not in ("open", "rejected", "reported"):
             return False
@@ -48,9 +47,7 @@ def mark_overdue(due: dict[str, Any], now: datetime) -> bool:
                 indexes=dal.rectification_indexes(marked),
             )
         ]
-        try:
-            dal.commit(dal.Change(order["credit_code"], after, int(provider["audit_seq"]), audit, extra=extra))
-        except dal.TransactionConflict:
-            continue
+        dal.commit(dal.Change(order["credit_code"], after, int(provider["audit_seq"]), audit, extra=extra))
         return True
-    raise dal.TransactionConflict(["retries exhausted"])
+
+    return retrying(attempt, gave_up=exhausted)

@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 from grading import dal, site
 from grading.categories import display_name
+from grading.certificates import status as certificate_status
 from grading.clock import iso, local_date
-from grading.notices import certificate_status
 
 # What a certificate number can look like (`SG-<year>-<credit code>-<NN>`, and older forms): anything else is
 # answered with the not-found page without a read.

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from grading import calendar
 from grading.assessment import AssessmentScheme
-from grading.regrading_config import RegradingConfig
+from grading.regrading_rule import RegradingConfig
 
 READ_ONLY = ("name", "version", "changed_by", "changed_at")
 Days = Annotated[int, Field(ge=1, le=3650)]

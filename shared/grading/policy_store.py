@@ -14,8 +14,7 @@ from grading import calendar, dal, policy
 from grading.clock import iso
 from grading.errors import Conflict, InvalidInput, NotFound
 from grading.identity import Caller, Role
-
-_ATTEMPTS = 3
+from grading.races import retrying
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,10 @@ def get(caller: Caller, name: str) -> dict[str, Any]:
     return current(_known(name)).document()
 
 
+def _changed() -> Conflict:
+    return Conflict("the settings changed while we were saving; read them again", code="CONCURRENT_CHANGE")
+
+
 def put(caller: Caller, name: str, document: Any, now: datetime) -> dict[str, Any]:
     caller.require(Role.ADMIN)
     _known(name)
@@ -90,7 +93,8 @@ def put(caller: Caller, name: str, document: Any, now: datetime) -> dict[str, An
     except ValidationError as exc:
         details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         raise InvalidInput(f"{len(details)} invalid field(s) in the {name} settings", details=details) from None
-    for _ in range(_ATTEMPTS):
+
+    def attempt() -> dict[str, Any]:
         before = current(name)
         version = before.version + 1
         body = {
@@ -108,11 +112,7 @@ def put(caller: Caller, name: str, document: Any, now: datetime) -> dict[str, An
             condition=None if before.version == 0 else "settings_version = :read",
             values=None if before.version == 0 else {":read": before.version},
         )
-        try:
-            dal.write(
-                dal.tx_put(dal.settings_key(name, version), "settings", body, name="version", new=True), current_copy
-            )
-        except dal.TransactionConflict:
-            continue
+        dal.write(dal.tx_put(dal.settings_key(name, version), "settings", body, name="version", new=True), current_copy)
         return _stored(name, body).document()
-    raise Conflict("the settings changed while we were saving; read them again", code="CONCURRENT_CHANGE")
+
+    return retrying(attempt, gave_up=_changed)

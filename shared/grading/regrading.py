@@ -1,9 +1,6 @@
 """Annual re-grading (年度复评) of every certified provider, and the what-if that runs it under a draft config.
 
-The rule (pure, `regrade`): combined = evaluation weight x last site-evaluation total + assessment weight x the
-mean of the year's assessment scores; the grade band of the combined score is the target; the new grade moves at
-most `max_step` towards it; an upgrade also needs `upgrade_needs_excellent` excellent periods in the year; a
-provider with no assessment that year is `no_data` and keeps its grade.
+The rule is pure, in regrading_rule.py; the report and notices at the end of a run in regrading_report.py.
 
 The run (fan-out through one SQS queue, the same code locally and on AWS):
   POST /regradings -> run record + counters + one `shard` message per shard of the sparse certified index (16)
@@ -23,117 +20,30 @@ A what-if (`dry_run`) runs the same items but writes only result items: no grade
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
-from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import boto3
-
-from grading import dal, storage
+from grading import certificates, dal, storage
 from grading.audit import entry_for
 from grading.clock import iso, local_date
-from grading.config import settings
 from grading.errors import Conflict, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
-from grading.notices import certificate_number
-from grading.observability import logger
-from grading.regrading_config import RegradingConfig
-from grading.scoring import to_decimal
+from grading.store import queue
+from grading.store.keys import counter_key, pk_sk, result_key, run_key, year_lock_key
 
 if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
+    pass
+from grading.regrading_rule import RegradingConfig, regrade
 
 SHARD_PAGE = 250  # providers a page message re-grades (DynamoDB also ends a page at 1 MB; the next token follows)
 TX_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
 COUNTER_SHARDS = dal.CERTIFIED_SHARDS  # one counter per shard of certified providers: one writer at a time
-NOTICE_ENTRIES = 500
-
-
-@dataclass(frozen=True)
-class Regrade:
-    change: Literal["up", "down", "kept", "no_data"]
-    old_grade: int
-    new_grade: int
-    combined: Decimal | None
-    why: str
-
-
-def regrade(
-    config: RegradingConfig, old_grade: int, evaluation_total: Decimal, year_results: list[tuple[str, Decimal]]
-) -> Regrade:
-    """`year_results`: (result, score) of each of the year's assessments."""
-    if not year_results:
-        return Regrade("no_data", old_grade, old_grade, None, "no assessment this year: grade kept, reported")
-    mean = sum((Fraction(s) for _, s in year_results), Fraction(0)) / len(year_results)
-    combined_exact = (
-        Fraction(evaluation_total) * Fraction(config.evaluation_weight) + mean * Fraction(config.assessment_weight)
-    ) / (Fraction(config.evaluation_weight) + Fraction(config.assessment_weight))
-    combined = to_decimal(combined_exact)
-    target = next((b.grade for b in sorted(config.bands, key=lambda b: b.grade) if combined >= b.min_total), 4)
-    step = max(-config.max_step, min(config.max_step, target - old_grade))
-    new = old_grade + step
-    excellent = sum(1 for r, _ in year_results if r == "excellent")
-    why = (
-        f"combined {combined} = {config.evaluation_weight}% x evaluation {evaluation_total} + "
-        f"{config.assessment_weight}% x mean of {len(year_results)} assessment(s) {to_decimal(mean)}; "
-        f"band grade {target}"
-    )
-    if new < old_grade and excellent < config.upgrade_needs_excellent:
-        return Regrade(
-            "kept",
-            old_grade,
-            old_grade,
-            combined,
-            why + f"; an upgrade needs {config.upgrade_needs_excellent} excellent period(s), had {excellent}",
-        )
-    if target != new:
-        why += f"; moved at most {config.max_step} grade(s) a year"
-    change: Literal["up", "down", "kept", "no_data"] = (
-        "up" if new < old_grade else "down" if new > old_grade else "kept"
-    )
-    return Regrade(change, old_grade, new, combined, why)
 
 
 # --- keys and plumbing -------------------------------------------------------------------------------------
-
-
-def run_key(run_id: str) -> dict[str, str]:
-    return {"PK": f"REGRADING#{run_id}", "SK": "#RUN"}
-
-
-def counter_key(run_id: str, shard: int) -> dict[str, str]:
-    return {"PK": f"REGRADING#{run_id}", "SK": f"#SHARD#{shard:02d}"}
-
-
-def result_key(run_id: str, credit_code: str) -> dict[str, str]:
-    return {"PK": f"REGRADING#{run_id}", "SK": f"ITEM#{credit_code}"}
-
-
-def year_lock_key(year: int) -> dict[str, str]:
-    return {"PK": f"REGRADING_YEAR#{year}", "SK": "ACTIVE"}
-
-
-@cache
-def sqs() -> SQSClient:
-    return boto3.client("sqs")
-
-
-def _send(messages: list[dict[str, Any]]) -> None:
-    url = settings().regrading_queue_url
-    for i in range(0, len(messages), 10):
-        chunk = messages[i : i + 10]
-        response = sqs().send_message_batch(
-            QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": json.dumps(m)} for n, m in enumerate(chunk)]
-        )
-        if response.get("Failed"):
-            raise RuntimeError(f"queue refused {len(response['Failed'])} message(s)")
 
 
 # --- API side ----------------------------------------------------------------------------------------------
@@ -241,7 +151,9 @@ def handle(message: dict[str, Any], now: datetime) -> None:
     if kind == "shard":
         process_page(message["run_id"], int(message["shard"]), message.get("token"))
     elif kind == "finalize":
-        finalize(message["run_id"], now)
+        from grading import regrading_report  # the report reads this module's keys
+
+        regrading_report.finalize(message["run_id"], now)
     else:
         raise ValueError(f"unknown message kind {kind!r}")
 
@@ -267,7 +179,7 @@ def process_page(run_id: str, shard: int, token: str | None) -> None:
         except dal.TransactionConflict:
             _commit_fresh(work, [plan.credit_code for plan in chunk])
     if next_token:
-        _send([{"kind": "shard", "run_id": run_id, "shard": shard, "token": next_token}])
+        queue.send([{"kind": "shard", "run_id": run_id, "shard": shard, "token": next_token}])
         return
     # The shard is done: count it on the run, once. Exactly one shard's count reaches them all, and asks for the
     # report; a redelivered last page (counted already) looks whether that was asked for.
@@ -303,15 +215,11 @@ class Work:
 
     def plans(self, providers: list[dict[str, Any] | None], credit_codes: list[str]) -> list[Plan]:
         """A plan for each provider (None: not found), reading their certificates unless this is a what-if."""
-        held = {} if self.dry_run else certificates_of(providers)
+        held = {} if self.dry_run else certificates.held_by_each(providers)
         return [
-            _plan(self.run, self.config, self.year, p, cc, self.now, held.get(_number(p)))
+            _plan(self.run, self.config, self.year, p, cc, self.now, held.get(certificates.number_held(p)))
             for p, cc in zip(providers, credit_codes, strict=True)
         ]
-
-
-def _number(provider: dict[str, Any] | None) -> str:
-    return str(((provider or {}).get("certificate") or {}).get("number") or "")
 
 
 def _chunks(plans: list[Plan], dry_run: bool) -> list[list[Plan]]:
@@ -337,8 +245,8 @@ def _commit_fresh(work: Work, credit_codes: list[str], alone: bool = False) -> N
     fresh: dict[tuple[str, str], dict[str, Any]] = {}
     for i in range(0, len(keys), 100):
         fresh |= dal.get_many(keys[i : i + 100])
-    todo = [cc for cc in credit_codes if (f"REGRADING#{run_id}", f"ITEM#{cc}") not in fresh]
-    plans = work.plans([fresh.get((f"PROVIDER#{cc}", "PROFILE")) for cc in todo], todo)
+    todo = [cc for cc in credit_codes if pk_sk(result_key(run_id, cc)) not in fresh]
+    plans = work.plans([fresh.get(pk_sk(dal.provider_key(cc))) for cc in todo], todo)
     for chunk in _chunks(plans, work.dry_run):
         try:
             _commit_batch(run_id, work.shard, chunk, work.dry_run)
@@ -387,48 +295,16 @@ def _plan(
     if run.get("dry_run") or outcome.change == "no_data":
         return Plan(cc, result, [])
     at = iso(now)
-    today = local_date(now)
-    valid_until = (today + timedelta(days=config.valid_days)).isoformat()
+    valid_until = (local_date(now) + timedelta(days=config.valid_days)).isoformat()
     old_number = provider["certificate"]["number"]
-    if held is None or held.get("status") != "valid":
+    if not certificates.can_supersede(held):
         state = held.get("status") if held else "missing"
         return _failed(cc, f"its certificate {old_number} is {state}, not valid: re-grade it once that is settled")
-    writes: list[dict[str, Any]] = []
-    certificate = dict(provider["certificate"])
-    seq = int(provider.get("certificate_seq") or 1)
-    if outcome.change == "kept":  # renewed in place; the PDF is rendered again with the new date
-        renewed = {k: v for k, v in held.items() if k not in ("pdf_key", "pdf_sha256")}
-        writes.append(_certificate_put(held, renewed | {"valid_until": valid_until, "renewed_at": at}, "certificate"))
-        certificate["valid_until"] = valid_until
-    else:
-        seq += 1
-        number = certificate_number(today.year, cc, seq)
-        new_cert = {
-            "number": number,
-            "credit_code": cc,
-            "provider_name": provider.get("name", ""),
-            "category": provider.get("category"),
-            "grade": outcome.new_grade,
-            "scheme_version": f"regrading {config.version}",
-            "issued_on": today.isoformat(),
-            "valid_until": valid_until,
-            "status": "valid",
-            "issued_at": at,
-            "regrading_run": run["run_id"],
-        }
-        writes.append(
-            dal.tx_put(
-                dal.certificate_key(number),
-                "certificate",
-                new_cert,
-                name="certificate",
-                new=True,
-                indexes=dal.certificate_indexes(new_cert),
-            )
-        )
-        superseded = {**held, "status": "superseded", "superseded_by": number, "superseded_at": at}
-        writes.append(_certificate_put(held, superseded, "old-certificate"))
-        certificate = {"number": number, "valid_until": valid_until}
+    assert held is not None
+    change = certificates.Regraded(
+        outcome.change == "kept", outcome.new_grade, valid_until, f"regrading {config.version}"
+    )
+    certificate, seq, writes = certificates.regraded(provider, held, change, run["run_id"], now)
     audit = entry_for(
         provider,
         at=at,
@@ -443,53 +319,8 @@ def _plan(
         "certificate_seq": seq,
         "updated_at": at,
     }
-    after |= {"audit_seq": audit.seq, "audit_head": audit.hash}
-    writes.append(  # conditional on the audit_seq that was read, like every provider change
-        dal.tx_put(
-            dal.provider_key(cc),
-            "provider",
-            after,
-            name=f"provider:{cc}",
-            indexes=dal.provider_indexes(after),
-            condition="audit_seq = :seq",
-            values={":seq": int(provider["audit_seq"])},
-        )
-    )
-    writes.append(
-        dal.tx_put(
-            dal.audit_key(cc, audit.seq),
-            "audit",
-            {"seq": audit.seq, "body": audit.body, "hash": audit.hash},
-            name="audit",
-            new=True,
-        )
-    )
+    writes += dal.tx_provider_change(provider, after, audit, name=f"provider:{cc}")
     return Plan(cc, result, writes)
-
-
-def _certificate_put(held: dict[str, Any], after: dict[str, Any], name: str) -> dict[str, Any]:
-    """The certificate as a whole, like every other certificate change, conditional on the version read; the
-    renderer records a PDF without a version, so the PDF read must also still be the one there."""
-    pdf = held.get("pdf_sha256")
-    return dal.tx_put(
-        dal.certificate_key(held["number"]),
-        "certificate",
-        {k: v for k, v in after.items() if k != "version"},
-        name=name,
-        expected_version=int(held["version"]),
-        indexes=dal.certificate_indexes(after),
-        condition="pdf_sha256 = :pdf" if pdf else "attribute_not_exists(pdf_sha256)",
-        values={":pdf": pdf} if pdf else None,
-    )
-
-
-def certificates_of(providers: list[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
-    """The current certificate of each provider, by number: BatchGets of up to 100."""
-    keys = [dal.certificate_key(p["certificate"]["number"]) for p in providers if p and p.get("certificate")]
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for i in range(0, len(keys), 100):
-        found |= dal.get_many(keys[i : i + 100])
-    return {c["number"]: c for c in found.values()}
 
 
 def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> None:
@@ -513,119 +344,10 @@ def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> 
     dal.write(*items)
 
 
-TX_BYTES = 3_000_000  # under a transaction's 4 MB, counted on the request's JSON (larger than DynamoDB's count)
-
-
-def _transactions(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    chunks: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for item in items:
-        n = len(json.dumps(item, default=str))
-        if chunks[-1] and (len(chunks[-1]) == TX_ITEMS or size + n > TX_BYTES):
-            chunks.append([])
-            size = 0
-        chunks[-1].append(item)
-        size += n
-    return chunks
-
-
 def _request_finalize(run_id: str) -> None:
     if dal.set_once(run_key(run_id), {"finalize_requested": True}, guard="finalize_requested"):
-        _send([{"kind": "finalize", "run_id": run_id}])
+        queue.send([{"kind": "finalize", "run_id": run_id}])
     else:  # asked already; a retry gets here only if that send may have failed, and finalize runs once anyway
         run = dal.get_item(run_key(run_id)) or {}
         if run.get("status") == "running":
-            _send([{"kind": "finalize", "run_id": run_id}])
-
-
-def finalize(run_id: str, now: datetime) -> None:
-    run = dal.get_item(run_key(run_id))
-    if run is None or run["status"] != "running":
-        return
-    now = _started(run)
-    results = sorted(dal.query_partition(f"REGRADING#{run_id}", begins_with="ITEM#"), key=lambda r: r["credit_code"])
-    base = f"reports/regrading/{run_id}"
-    columns = [
-        "credit_code",
-        "provider_name",
-        "category",
-        "old_grade",
-        "new_grade",
-        "change",
-        "combined",
-        "assessments",
-        "why",
-    ]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in results:
-        writer.writerow(row)
-    storage.put_artifact(f"{base}.csv", ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8")
-    counts = {k: sum(1 for r in results if r["change"] == k) for k in COUNTS}
-    report = {
-        "run_id": run_id,
-        "year": int(run["year"]),
-        "dry_run": bool(run.get("dry_run")),
-        "config": run["config"],
-        "counts": counts,
-        "rows": [{k: r.get(k) for k in columns} for r in results],
-    }
-    storage.put_artifact(
-        f"{base}.json", json.dumps(report, ensure_ascii=False, default=str).encode("utf-8"), "application/json"
-    )
-    notice_ids: list[str] = []
-    items: list[dict[str, Any]] = []
-    changed = [r for r in results if r["change"] in ("up", "down")]
-    if not run.get("dry_run"):
-        at = iso(now)
-        for i in range(0, len(changed), NOTICE_ENTRIES):
-            # Named after the run, so a finalize retried after some of its transactions rewrites the same notices.
-            notice_id = f"{run_id}N{i // NOTICE_ENTRIES:03d}"
-            notice_ids.append(notice_id)
-            notice = {
-                "notice_id": notice_id,
-                "version": 1,
-                "regrading_run": run_id,
-                "kind": "regrading",
-                "status": "closed",
-                "published_at": at,
-                "entries": [
-                    {
-                        "provider_name": r["provider_name"],
-                        "credit_code": r["credit_code"],
-                        "category": r.get("category"),
-                        "grade": r["new_grade"],
-                        "note": f"{run['year']}年度复评：{r['old_grade']}级 → {r['new_grade']}级",
-                    }
-                    for r in changed[i : i + NOTICE_ENTRIES]
-                ],
-            }
-            items.append(
-                dal.tx_put(
-                    dal.notice_key(notice_id),
-                    "notice",
-                    notice,
-                    name="notice",
-                    indexes=dal.notice_indexes(notice),
-                    condition="attribute_not_exists(PK) OR regrading_run = :run",  # new, or this run's own
-                    values={":run": run_id},
-                )
-            )
-        items.append(dal.tx_delete(year_lock_key(int(run["year"])), name="year"))
-    completed = {
-        **run,
-        "status": "completed",
-        "completed_at": iso(now),
-        "report_json_key": f"{base}.json",
-        "report_csv_key": f"{base}.csv",
-        "notice_ids": notice_ids,
-        "final_counts": counts,
-    }
-    items.append(
-        dal.tx_put(run_key(run_id), "regrading_run", completed, name="run", expected_version=completed.pop("version"))
-    )
-    # Notices go in transactions within DynamoDB's limits (100 items, 4 MB); the run flips to completed in the last.
-    for chunk in _transactions(items):
-        dal.write(*chunk)
-    logger.info("re-grading completed", run_id=run_id, counts=counts)
+            queue.send([{"kind": "finalize", "run_id": run_id}])

@@ -15,17 +15,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from grading import dal, regrading
+from grading import dal
 from grading.clock import iso
 from grading.errors import NotFound
 from grading.identity import Caller, Role
 from grading.observability import logger
-from grading.regrading import COUNTER_SHARDS, run_key, year_lock_key
+from grading.regrading import COUNTER_SHARDS
+from grading.store import queue
+from grading.store.keys import run_key, year_lock_key
 
 
 def queue_run(run_id: str, shards: list[int], now: datetime) -> None:
     """Send the first page of each shard, then record that the run's messages have left."""
-    regrading._send([{"kind": "shard", "run_id": run_id, "shard": s, "token": None} for s in shards])
+    queue.send([{"kind": "shard", "run_id": run_id, "shard": s, "token": None} for s in shards])
     dal.set_once(run_key(run_id), {"queued_at": iso(now)}, guard="queued_at")
 
 
@@ -66,7 +68,7 @@ def resume(caller: Caller, run_id: str, now: datetime) -> dict[str, Any]:
     if shards:
         queue_run(run_id, shards, now)
     else:  # every shard is counted complete: only the report is missing (finalize runs once, so this is safe)
-        regrading._send([{"kind": "finalize", "run_id": run_id}])
+        queue.send([{"kind": "finalize", "run_id": run_id}])
         dal.set_once(run_key(run_id), {"queued_at": iso(now)}, guard="queued_at")
     logger.info("re-grading resumed", run_id=run_id, shards=shards, by=caller.sub)
     return {"run_id": run_id, "status": "running", "queued_shards": shards, "finalize_queued": not shards}

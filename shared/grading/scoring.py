@@ -58,9 +58,8 @@ def card_total(card: Card, scheme: Scheme) -> Fraction:
     return sum((Fraction(card.scores[c.key]) * Fraction(c.weight) for c in scheme.criteria), Fraction(0)) / 100
 
 
-def decide(scheme: Scheme, cards: list[Card]) -> Decision:
-    if not cards:
-        raise ValueError("a decision needs at least one scorecard")
+def _criteria(scheme: Scheme, cards: list[Card]) -> tuple[list[dict[str, Any]], dict[str, Fraction], Decimal]:
+    """Each criterion's trimmed mean and weighted share, as explained; the exact means; the rounded total."""
     criteria: list[dict[str, Any]] = []
     means: dict[str, Fraction] = {}
     total_exact = Fraction(0)
@@ -82,39 +81,39 @@ def decide(scheme: Scheme, cards: list[Card]) -> Decision:
                 "weighted": str(to_decimal(weighted)),
             }
         )
-    total = to_decimal(total_exact)
+    return criteria, means, to_decimal(total_exact)
 
-    vetoes = [
-        {"expert_id": card.expert_id, "item": card.veto["item"], "reason": card.veto.get("reason", "")}
-        for card in sorted(cards, key=lambda c: c.expert_id)
-        if card.veto
-    ]
-    grade: int | None = None
-    band: dict[str, Any] | None = None
+
+def _band(
+    scheme: Scheme, total: Decimal, means: dict[str, Fraction]
+) -> tuple[int | None, dict[str, Any] | None, list[dict[str, Any]]]:
+    """The best grade whose band the total reaches and whose minimums every mean meets; the minimums missed."""
     missed: list[dict[str, Any]] = []
-    if not vetoes:
-        for candidate in sorted(scheme.bands, key=lambda b: b.grade):
-            if total < candidate.min_total:
-                continue
-            shortfalls = [
-                {
-                    "grade": candidate.grade,
-                    "criterion": key,
-                    "mean": str(to_decimal(means[key])),
-                    "minimum": str(minimum),
-                }
-                for key, minimum in sorted(scheme.minimums.get(candidate.grade, {}).items())
-                if to_decimal(means[key]) < minimum  # the published, rounded mean decides (one number)
-            ]
-            if shortfalls:
-                missed.extend(shortfalls)
-                continue
-            grade, band = candidate.grade, {"grade": candidate.grade, "min_total": str(candidate.min_total)}
-            break
+    for candidate in sorted(scheme.bands, key=lambda b: b.grade):
+        if total < candidate.min_total:
+            continue
+        shortfalls = [
+            {
+                "grade": candidate.grade,
+                "criterion": key,
+                "mean": str(to_decimal(means[key])),
+                "minimum": str(minimum),
+            }
+            for key, minimum in sorted(scheme.minimums.get(candidate.grade, {}).items())
+            if to_decimal(means[key]) < minimum  # the published, rounded mean decides (one number)
+        ]
+        if shortfalls:
+            missed.extend(shortfalls)
+            continue
+        return candidate.grade, {"grade": candidate.grade, "min_total": str(candidate.min_total)}, missed
+    return None, None, missed
 
+
+def _flags(scheme: Scheme, cards: list[Card]) -> list[dict[str, Any]]:
+    """Cards whose total deviates from the median by more than the threshold."""
     totals = {card.expert_id: card_total(card, scheme) for card in cards}
     middle = median(totals.values())
-    flags = [
+    return [
         {
             "expert_id": expert_id,
             "total": str(to_decimal(t)),
@@ -125,6 +124,22 @@ def decide(scheme: Scheme, cards: list[Card]) -> Decision:
         if abs(t - middle) > Fraction(scheme.deviation_threshold)
     ]
 
+
+def decide(scheme: Scheme, cards: list[Card]) -> Decision:
+    if not cards:
+        raise ValueError("a decision needs at least one scorecard")
+    criteria, means, total = _criteria(scheme, cards)
+    vetoes = [
+        {"expert_id": card.expert_id, "item": card.veto["item"], "reason": card.veto.get("reason", "")}
+        for card in sorted(cards, key=lambda c: c.expert_id)
+        if card.veto
+    ]
+    grade: int | None = None
+    band: dict[str, Any] | None = None
+    missed: list[dict[str, Any]] = []
+    if not vetoes:
+        grade, band, missed = _band(scheme, total, means)
+    flags = _flags(scheme, cards)
     explanation = {
         "scheme_version": scheme.version,
         "cards": len(cards),

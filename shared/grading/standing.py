@@ -46,11 +46,9 @@ def reminder_day(valid_until: str) -> str:
     return (date.fromisoformat(valid_until) - timedelta(days=EXPIRY_NOTICE_DAYS)).isoformat()
 
 
-def eligibility(
-    provider: dict[str, Any], category: str | None, today: date
-) -> tuple[Eligibility, list[dict[str, str]]]:
+def _blocking(provider: dict[str, Any], category: str | None, today: date) -> list[dict[str, str]]:
+    """What makes a provider not_allowed."""
     blocking: list[dict[str, str]] = []
-    warnings: list[dict[str, str]] = []
     if provider.get("status") == "eliminated":
         blocking.append(
             {"code": "ELIMINATED", "message": "eliminated after consecutive failed assessment periods (淘汰)"}
@@ -75,6 +73,12 @@ def eligibility(
                 "message": f"graded in {provider.get('category') or 'no category'}, not {category}",
             }
         )
+    return blocking
+
+
+def _warnings(provider: dict[str, Any], today: date) -> list[dict[str, str]]:
+    """What a buyer is told about an allowed provider: a warning, its open or overdue orders, its qualifications."""
+    warnings: list[dict[str, str]] = []
     if provider.get("status") == "warned":
         warnings.append(
             {
@@ -92,6 +96,11 @@ def eligibility(
         warnings.append(
             {"code": "RECTIFICATION_OVERDUE", "message": f"{len(overdue)} rectification order(s) past the deadline"}
         )
+    return warnings + _qualification_warnings(provider, today)
+
+
+def _qualification_warnings(provider: dict[str, Any], today: date) -> list[dict[str, str]]:
+    warnings: list[dict[str, str]] = []
     for number, q in sorted((provider.get("qualifications") or {}).items()):
         until = date.fromisoformat(q["valid_until"])
         if q.get("status") in ("replaced", "pending", "rejected"):
@@ -104,6 +113,14 @@ def eligibility(
             warnings.append(
                 {"code": "QUALIFICATION_EXPIRING", "message": f"{q['type']} {number} expires on {q['valid_until']}"}
             )
+    return warnings
+
+
+def eligibility(
+    provider: dict[str, Any], category: str | None, today: date
+) -> tuple[Eligibility, list[dict[str, str]]]:
+    blocking = _blocking(provider, category, today)
+    warnings = _warnings(provider, today)
     if blocking:
         return "not_allowed", blocking + warnings
     if warnings:

@@ -10,14 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from grading import dal, lapse, overdue, providers, readmission, reminders
-from grading.audit import entry_for
+from grading import dal, elimination, lapse, overdue, qualifications, reminders
+from grading.certificates import certify, expire_certificate
 from grading.clock import iso, local_date
-from grading.config import settings
-from grading.lifecycle import Action, Status, releases_slot, transition
-from grading.notices import certificate_number
 from grading.observability import logger
-from grading.standing import qualification_record, reminder_day
 
 
 @dataclass
@@ -53,32 +49,55 @@ def _pages(kind: str, until: str, report: SweepReport) -> Any:
 
 def run(now: datetime) -> SweepReport:
     report = SweepReport(now=iso(now))
+    today = local_date(now).isoformat()
+    yesterday = (local_date(now) - timedelta(days=1)).isoformat()
+    _close_notices(now, report)
+    _eliminations(now, report)
+    _qualifications(today, yesterday, now, report)
+    _lapse_returns(yesterday, now, report)
+    _overdue_rectifications(yesterday, now, report)
+    _expire_certificates(yesterday, now, report)
+    try:
+        for name, count in reminders.run(now).items():
+            setattr(report, name, count)
+    except Exception as exc:  # a reminder not raised today is raised by the re-run (or tomorrow), sent once
+        logger.exception("reminders failed")
+        report.failures.append({"item": "reminders", "error": repr(exc)})
+    return report
+
+
+def _close_notices(now: datetime, report: SweepReport) -> None:
     for notice in _pages("NOTICE_CLOSE", iso(now), report):
         try:
             close_notice(notice, now, report)
         except Exception as exc:  # one notice's failure must not stop the others; reported and retried
             logger.exception("closing notice failed", notice_id=notice.get("notice_id"))
             report.failures.append({"item": f"notice {notice.get('notice_id')}", "error": repr(exc)})
+
+
+def _eliminations(now: datetime, report: SweepReport) -> None:
     for provider in _pages("ELIMINATION", iso(now), report):
         try:
-            if providers.eliminate(provider, now):
+            if elimination.eliminate(provider, now):
                 report.providers_eliminated += 1
         except Exception as exc:
             logger.exception("elimination failed", credit_code=provider.get("credit_code"))
             report.failures.append({"item": f"provider {provider.get('credit_code')}", "error": repr(exc)})
-    today = local_date(now).isoformat()
-    yesterday = (local_date(now) - timedelta(days=1)).isoformat()
+
+
+def _qualifications(today: str, yesterday: str, now: datetime, report: SweepReport) -> None:
     for step, kind, until in (("remind", "QUAL_REMIND", today), ("expire", "QUAL_EXPIRY", yesterday)):
         for qualification in _pages(kind, until, report):
             try:
-                if providers.advance_qualification(qualification, step, now):
+                if qualifications.advance_qualification(qualification, step, now):
                     report.qualifications_reminded += step == "remind"
                     report.qualifications_expired += step == "expire"
             except Exception as exc:
                 logger.exception("qualification step failed", number=qualification.get("number"))
                 report.failures.append({"item": f"qualification {qualification.get('number')}", "error": repr(exc)})
-    _lapse_returns(yesterday, now, report)
-    _overdue_rectifications(yesterday, now, report)
+
+
+def _expire_certificates(yesterday: str, now: datetime, report: SweepReport) -> None:
     for certificate in _pages("CERT_EXPIRY", yesterday, report):
         try:
             expire_certificate(certificate, now)
@@ -88,13 +107,6 @@ def run(now: datetime) -> SweepReport:
         except Exception as exc:
             logger.exception("expiring certificate failed", number=certificate.get("number"))
             report.failures.append({"item": f"certificate {certificate.get('number')}", "error": repr(exc)})
-    try:
-        for name, count in reminders.run(now).items():
-            setattr(report, name, count)
-    except Exception as exc:  # a reminder not raised today is raised by the re-run (or tomorrow), sent once
-        logger.exception("reminders failed")
-        report.failures.append({"item": "reminders", "error": repr(exc)})
-    return report
 
 
 def _lapse_returns(yesterday: str, now: datetime, report: SweepReport) -> None:
@@ -152,181 +164,3 @@ def close_notice(notice: dict[str, Any], now: datetime, report: SweepReport) -> 
         return
     dal.write(_closing(notice, now))
     report.notices_closed += 1
-
-
-def certify(application_id: str, notice_id: str, now: datetime, closing: dict[str, Any] | None = None) -> bool:
-    """Issue the certificate (证书) of an application whose notice closed without objection; False if not ours."""
-    for _ in range(3):
-        dossier = dal.get_dossier(application_id)
-        app = dossier.application
-        if app is None or app["status"] != Status.IN_NOTICE.value or app.get("notice_id") != notice_id:
-            return False  # already certified, or sent back by an upheld objection
-        provider = dal.get_provider(app["credit_code"])
-        assert provider is not None
-        today = local_date(now)
-        at = iso(now)
-        seq = int(provider.get("certificate_seq") or 0) + 1
-        number = certificate_number(today.year, app["credit_code"], seq)
-        certificate = {
-            "number": number,
-            "application_id": application_id,
-            "credit_code": app["credit_code"],
-            "provider_name": app["provider"]["name"],
-            "category": app["provider"]["category"],
-            "grade": int(app["grade"]),
-            "total": app.get("total"),
-            "scheme_version": app.get("scheme_version") or "v1",
-            "issued_on": today.isoformat(),
-            "valid_until": (today + timedelta(days=settings().certificate_valid_days)).isoformat(),
-            "status": "valid",
-            "issued_at": at,
-        }
-        extra = [
-            dal.tx_put(
-                dal.certificate_key(number),
-                "certificate",
-                certificate,
-                name="certificate",
-                new=True,
-                indexes=dal.certificate_indexes(certificate),
-            )
-        ]
-        if closing is not None:
-            extra.append(closing)
-        old_number = (provider.get("certificate") or {}).get("number")
-        if old_number:
-            old = dal.get_item(dal.certificate_key(old_number))
-            if old and old["status"] == "valid":
-                superseded = {**old, "status": "superseded", "superseded_by": number, "superseded_at": at}
-                old_version = superseded.pop("version")
-                extra.append(
-                    dal.tx_put(
-                        dal.certificate_key(old_number),
-                        "certificate",
-                        superseded,
-                        name="old-certificate",
-                        expected_version=old_version,
-                    )
-                )
-        after = transition(app["status"], Action.CERTIFY)
-        updated = {
-            **app,
-            "status": after.value,
-            "certificate_number": number,
-            "updated_at": at,
-            "history": [
-                *app["history"],
-                {
-                    "at": at,
-                    "actor": "daily-sweep",
-                    "action": "certify",
-                    "from_status": app["status"],
-                    "to_status": after.value,
-                },
-            ],
-        }
-        audit = entry_for(
-            provider,
-            at=at,
-            actor="daily-sweep",
-            action="certificate.issued",
-            data={
-                "application_id": application_id,
-                "number": number,
-                "grade": certificate["grade"],
-                "superseded": old_number,
-            },
-        )
-        qualifications = {
-            q["number"]: {
-                **{k: v for k, v in q.items() if k != "type"},
-                "qualification_type": q["type"],  # `type` is the table's item-type attribute
-                "version": 1,
-                "credit_code": app["credit_code"],
-                "status": "valid",
-                "remind_on": reminder_day(q["valid_until"]),
-            }
-            for q in app.get("qualifications", [])
-        }
-        extra += [
-            dal.tx_put(
-                dal.qualification_key(app["credit_code"], number),
-                "qualification",
-                q,
-                name="qualification",
-                indexes=dal.qualification_indexes(q),
-            )
-            for number, q in sorted(qualifications.items())
-            if q["valid_until"] > today.isoformat()
-        ]
-        provider_after = {
-            **provider,
-            "qualifications": {n: qualification_record(q) for n, q in qualifications.items()},
-            "grade": certificate["grade"],
-            "category": certificate["category"],
-            "certificate": {"number": number, "valid_until": certificate["valid_until"]},
-            "certificate_seq": seq,
-            "evaluation_total": app.get("total"),  # the re-grading starts from the last site evaluation
-            "certified_since": provider.get("certified_since") or today.isoformat(),
-            "updated_at": at,
-        }
-        if readmission.needs_new_standing(provider):
-            fields, closing_orders = readmission.new_standing(provider, at)
-            provider_after |= {**fields, "certified_since": today.isoformat()}
-            extra += closing_orders
-            audit = entry_for(
-                provider,
-                at=at,
-                actor="daily-sweep",
-                action="certificate.issued",
-                data={**audit.fields["data"], "new_standing": True, "closed_orders": len(closing_orders)},
-            )
-        try:
-            dal.commit(
-                dal.Change(
-                    app["credit_code"],
-                    provider_after,
-                    int(provider["audit_seq"]),
-                    audit,
-                    application=updated,
-                    expected_version=app["version"],
-                    slot="release" if releases_slot(app["status"], after) else None,
-                    extra=extra,
-                )
-            )
-        except dal.TransactionConflict:
-            continue
-        return True
-    raise dal.TransactionConflict(["retries exhausted"])
-
-
-def expire_certificate(certificate: dict[str, Any], now: datetime) -> None:
-    provider = dal.get_provider(certificate["credit_code"])
-    assert provider is not None
-    at = iso(now)
-    expired = {**certificate, "status": "expired", "expired_at": at}
-    version = expired.pop("version")
-    audit = entry_for(
-        provider,
-        at=at,
-        actor="daily-sweep",
-        action="certificate.expired",
-        data={"number": certificate["number"], "valid_until": certificate["valid_until"]},
-    )
-    dal.commit(
-        dal.Change(
-            certificate["credit_code"],
-            {**provider, "updated_at": at},
-            int(provider["audit_seq"]),
-            audit,
-            extra=[
-                dal.tx_put(
-                    dal.certificate_key(certificate["number"]),
-                    "certificate",
-                    expired,
-                    name="certificate",
-                    expected_version=version,
-                )
-            ],
-        )
-    )

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from grading import dal, evaluation, panel
+from grading import dal, evaluation, experts, panel
 from grading.audit import verify_chain
 from grading.errors import Conflict
 from grading.identity import Caller, Role
+from grading.models import ExpertIn
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
@@ -93,7 +94,7 @@ def test_an_expert_registered_while_another_one_changes_the_pool_is_registered_o
     monkeypatch.setattr(dal, "write", pool_busy_once)
     body = {"expert_id": "exp-retry", "name": "专家", "specialties": ["it_services"]}
     admin = Caller("admin", frozenset({Role.ADMIN}))
-    created = evaluation.register_expert(admin, evaluation.ExpertIn(**body), datetime.now(UTC))
+    created = experts.register_expert(admin, ExpertIn(**body), datetime.now(UTC))
     assert created.expert_id == "exp-retry" and len(attempts) == 2
     assert [m["expert_id"] for m in dal.pool_members(dal.get_item(dal.pool_key("it_services")))] == ["exp-retry"]
 
@@ -244,7 +245,7 @@ def test_concurrent_decisions_one_wins(api: Api) -> None:
 def test_a_new_scheme_version_applies_to_new_applications_only(api: Api) -> None:
     register_experts(api, 3)
     old_app = evaluating_application(api)
-    draft = evaluation.current_scheme().model_dump(mode="json", exclude={"version"})
+    draft = experts.current_scheme().model_dump(mode="json", exclude={"version"})
     draft["bands"] = [{"grade": 1, "min_total": 95}, {"grade": 2, "min_total": 85}, {"grade": 3, "min_total": 75}]
     draft["minimums"] = {}
     created = api.call("POST", "/v1/schemes", draft, who=ADMIN)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from grading import dal, notices, sweep
+from grading import certificates, dal, notices, sweep
 from grading.audit import verify_chain
 from grading.clock import local_date
 from grading.errors import Conflict
@@ -145,7 +145,7 @@ def test_certificates_expire_and_read_as_expired_before_the_sweep(api: Api, host
     run_sweep(host, stack, LATER)
     number = dal.get_provider(CREDIT_CODE)["certificate"]["number"]  # type: ignore[index]
     after_expiry = LATER + timedelta(days=400)
-    assert notices.get_certificate(number, after_expiry).status == "expired"
+    assert certificates.get_certificate(number, after_expiry).status == "expired"
     report = run_sweep(host, stack, after_expiry)
     assert report["certificates_expired"] == 1
     assert dal.get_item(dal.certificate_key(number))["status"] == "expired"  # type: ignore[index]

@@ -79,9 +79,8 @@ def test_reminder_on_the_day_not_the_day_before_then_expiry_and_renewal(api: Api
     assert sweep.run(at(remind_on)).qualifications_reminded == 1
     assert sweep.run(at(remind_on)).qualifications_reminded == 0  # re-running the day changes nothing
     from grading import providers
-    from grading.identity import Caller
 
-    on_the_day = providers.check_eligibility(Caller("buyer", frozenset()), CREDIT_CODE, None, at(remind_on))
+    on_the_day = providers.check_eligibility(CREDIT_CODE, None, at(remind_on))
     assert on_the_day.eligibility == "warning" and [r["code"] for r in on_the_day.reasons] == ["QUALIFICATION_EXPIRING"]
     assert sweep.run(at(valid_until)).qualifications_expired == 0  # valid on its last day
     assert sweep.run(at(valid_until + timedelta(days=1))).qualifications_expired == 1

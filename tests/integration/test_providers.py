@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from grading import dal, sweep
+from grading import dal, elimination, rectifications, sweep
 from grading.audit import verify_chain
 from tests.conftest import ended_quarters
 from tests.integration.conftest import (
@@ -102,14 +102,13 @@ def test_rectification_report_and_verification(api: Api) -> None:
 
 
 def test_overdue_orders_are_listed_for_reviewers(api: Api) -> None:
-    from grading import providers
     from grading.identity import Caller, Role
 
     certified(api)
     order_id = assess(api, Q3, passing=False).body["rectification_id"]
     reviewer = Caller("r", frozenset({Role.REVIEWER}))
-    assert providers.overdue_rectifications(reviewer, datetime.now(UTC), 50, None).items == []
-    late = providers.overdue_rectifications(reviewer, datetime.now(UTC) + timedelta(days=40), 50, None)
+    assert rectifications.overdue_rectifications(reviewer, datetime.now(UTC), 50, None).items == []
+    late = rectifications.overdue_rectifications(reviewer, datetime.now(UTC) + timedelta(days=40), 50, None)
     assert [o.rectification_id for o in late.items] == [order_id]
     assert api.call("GET", "/v1/rectifications", who=PROVIDER).status == 403
 
@@ -135,7 +134,6 @@ def test_two_failed_periods_eliminate_revoke_ban_and_notice(api: Api) -> None:
 
 
 def test_one_failing_provider_does_not_stop_the_others(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from grading import providers
     from grading.credit_code import check_character
 
     second = "91350100M000500Y1"
@@ -147,7 +145,7 @@ def test_one_failing_provider_does_not_stop_the_others(api: Api, monkeypatch: py
         for period in (Q3, Q4):
             body = {"credit_code": cc, "period": period, "indicators": indicators(passing=False)}
             assert api.call("POST", "/v1/assessments", body, who=ADMIN).status == 201
-    real = providers.eliminate
+    real = elimination.eliminate
     calls: list[str] = []
 
     def broken(provider: dict[str, Any], now: datetime, ban_days: int | None = None) -> str | None:
@@ -156,7 +154,7 @@ def test_one_failing_provider_does_not_stop_the_others(api: Api, monkeypatch: py
             raise RuntimeError("throttled")
         return real(provider, now, ban_days)
 
-    monkeypatch.setattr(providers, "eliminate", broken)
+    monkeypatch.setattr(elimination, "eliminate", broken)
     first = sweep.run(LATER)
     assert len(first.failures) == 1 and first.providers_eliminated == 1  # the other one went through
     failed_cc = calls[0]

@@ -13,6 +13,7 @@ import requests
 from grading import dal
 from grading.audit import next_entry, verify_chain
 from grading.credit_code import check_character
+from grading.store import keys, queue
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Stack
@@ -229,7 +230,7 @@ def test_a_provider_changed_after_its_page_was_read_is_regraded_from_its_new_rec
     assert stale is not None and provider is not None
     assert provider["audit_seq"] == stale["audit_seq"] + 2  # the assessment, then the re-grade
     assert verify_chain(dal.audit_entries(cc), provider["audit_head"]) == []
-    result = dal.get_item(regrading.result_key(run_id, cc))
+    result = dal.get_item(keys.result_key(run_id, cc))
     assert result is not None and result["assessments"] == 3  # the new period counted
 
 
@@ -288,7 +289,7 @@ def test_a_provider_whose_certificate_is_no_longer_valid_is_reported_not_regrade
     admin = Caller("a", frozenset({Role.ADMIN}))
     run_id = regrading.start(admin, 2026, datetime.now(UTC))
     regrading.process_page(run_id, dal.certified_shard(cc), None)
-    result = dal.get_item(regrading.result_key(run_id, cc))
+    result = dal.get_item(keys.result_key(run_id, cc))
     assert result is not None and result["change"] == "failed" and "revoked" in result["why"]
     assert dal.get_provider(cc)["grade"] == 1  # type: ignore[index]
     assert dal.get_item(dal.certificate_key(number))["status"] == "revoked"  # type: ignore[index]
@@ -299,7 +300,7 @@ def test_a_finalize_cut_short_between_its_transactions_completes_without_duplica
 ) -> None:
     """One notice per changed provider and one notice per transaction (limits made tiny): the first attempt dies
     after one notice; the retry rewrites it under the same id and completes the run."""
-    from grading import regrading
+    from grading import regrading, regrading_report
     from grading.identity import Caller, Role
 
     monkeypatch.setenv("REGRADING_QUEUE_URL", stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"])
@@ -307,15 +308,15 @@ def test_a_finalize_cut_short_between_its_transactions_completes_without_duplica
     run_id = regrading.start(admin, 2026, datetime.now(UTC))
     for shard in range(dal.CERTIFIED_SHARDS):
         regrading.process_page(run_id, shard, None)
-    monkeypatch.setattr(regrading, "NOTICE_ENTRIES", 1)
-    monkeypatch.setattr(regrading, "TX_BYTES", 10)  # every item is its own transaction
+    monkeypatch.setattr(regrading_report, "NOTICE_ENTRIES", 1)
+    monkeypatch.setattr(regrading_report, "TX_BYTES", 10)  # every item is its own transaction
     writes: list[int] = []
 
     monkeypatch.setattr(dal, "write", dying_at(2, writes))
     with pytest.raises(TimeoutError):
-        regrading.finalize(run_id, datetime.now(UTC))
+        regrading_report.finalize(run_id, datetime.now(UTC))
     assert regrading.status(admin, run_id)["status"] == "running"
-    regrading.finalize(run_id, datetime.now(UTC))
+    regrading_report.finalize(run_id, datetime.now(UTC))
     run = regrading.status(admin, run_id)
     assert run["status"] == "completed" and len(run["notice_ids"]) == 2  # capped_up and capped_down
     published, _ = dal.notices_page(100, None)
@@ -326,13 +327,13 @@ def test_a_finalize_cut_short_between_its_transactions_completes_without_duplica
 def test_the_report_is_asked_for_once_by_the_shard_that_completes_the_run(
     stack: Stack, population: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from grading import regrading
+    from grading import regrading, regrading_report
     from grading.identity import Caller, Role
 
     url = stack.functions["RegradingFunction"].env["REGRADING_QUEUE_URL"]
     monkeypatch.setenv("REGRADING_QUEUE_URL", url)
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(regrading, "_send", sent.extend)
+    monkeypatch.setattr(queue, "send", sent.extend)
     admin = Caller("a", frozenset({Role.ADMIN}))
     run_id = regrading.start(admin, 2026, datetime.now(UTC))
     for shard in range(dal.CERTIFIED_SHARDS):
@@ -344,8 +345,8 @@ def test_the_report_is_asked_for_once_by_the_shard_that_completes_the_run(
     # way to the queue): finalize is safe to run twice.
     regrading.process_page(run_id, 3, None)
     assert len([m for m in sent if m["kind"] == "finalize"]) == 2
-    regrading.finalize(run_id, datetime.now(UTC))
-    regrading.finalize(run_id, datetime.now(UTC))
+    regrading_report.finalize(run_id, datetime.now(UTC))
+    regrading_report.finalize(run_id, datetime.now(UTC))
     run = regrading.status(admin, run_id)
     assert run["status"] == "completed" and run["counts"] == {"up": 1, "down": 1, "kept": 2, "no_data": 1, "failed": 0}
     published, _ = dal.notices_page(100, None)

@@ -12,6 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from grading import dal, regrading
+from grading.store import keys
+from grading.store import queue as regrading_queue
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Stack
@@ -64,8 +66,8 @@ def queue(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """What reached the re-grading queue since the test began: the bodies sent, checked against its depth."""
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=stack.queues["RegradingQueue"])["QueueUrl"]
-    spy = Sent(regrading.sqs())
-    monkeypatch.setattr(regrading, "sqs", lambda: spy)
+    spy = Sent(regrading_queue.sqs())
+    monkeypatch.setattr(regrading_queue, "sqs", lambda: spy)
 
     def messages() -> list[dict[str, Any]]:
         depth = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
@@ -97,19 +99,19 @@ def test_a_start_that_could_not_queue_is_resumed_by_its_retry(
     queue: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spy = regrading.sqs()
+    spy = regrading_queue.sqs()
     outage = QueueOutage(spy)
-    monkeypatch.setattr(regrading, "sqs", lambda: outage)
+    monkeypatch.setattr(regrading_queue, "sqs", lambda: outage)
     first = api.call("POST", "/v1/regradings", {"year": 2026}, who=ADMIN)
     assert first.status == 500 and first.body["error"]["code"] == "INTERNAL", first.body
     assert outage.refused == 1
     assert queue() == []  # the run and the year's lock are committed, and nothing is queued
-    monkeypatch.setattr(regrading, "sqs", lambda: spy)  # the queue is back
+    monkeypatch.setattr(regrading_queue, "sqs", lambda: spy)  # the queue is back
 
     retry = api.call("POST", "/v1/regradings", {"year": 2026}, who=ADMIN)
     assert retry.status == 202, retry.body
     run_id = retry.body["run_id"]
-    lock = dal.get_item(regrading.year_lock_key(2026))
+    lock = dal.get_item(keys.year_lock_key(2026))
     assert lock is not None and lock["run_id"] == run_id  # the run the failed start committed, not a second one
     queued = sorted(queue(), key=lambda m: m["shard"])
     assert queued == [{"kind": "shard", "run_id": run_id, "shard": s, "token": None} for s in range(16)]
@@ -120,7 +122,7 @@ def test_a_start_that_could_not_queue_is_resumed_by_its_retry(
     drain(stack, host)
     run = api.call("GET", f"/v1/regradings/{run_id}", who=ADMIN).body
     assert run["status"] == "completed" and run["counts"] == COUNTS and run["done"] == run["total"] == 5
-    assert dal.get_item(regrading.year_lock_key(2026)) is None  # the year can be re-graded again
+    assert dal.get_item(keys.year_lock_key(2026)) is None  # the year can be re-graded again
 
 
 def test_an_admin_resumes_a_run_whose_messages_were_lost(
@@ -168,11 +170,11 @@ def test_a_run_whose_shards_are_all_complete_is_resumed_with_its_report(
     """The finalize message was lost after every shard counted itself complete: resuming asks for the report."""
     started = api.call("POST", "/v1/regradings", {"year": 2026}, who=ADMIN)
     run_id = started.body["run_id"]
-    real_send = regrading._send
-    monkeypatch.setattr(regrading, "_send", lambda messages: None)  # every page and the finalize are lost
+    real_send = regrading_queue.send
+    monkeypatch.setattr(regrading_queue, "send", lambda messages: None)  # every page and the finalize are lost
     for shard in range(dal.CERTIFIED_SHARDS):
         regrading.process_page(run_id, shard, None)
-    monkeypatch.setattr(regrading, "_send", real_send)
+    monkeypatch.setattr(regrading_queue, "send", real_send)
     queue.purge()
     resumed = api.call("POST", f"/v1/regradings/{run_id}/resume", who=ADMIN)
     assert resumed.status == 202

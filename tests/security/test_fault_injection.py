@@ -29,7 +29,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from grading import dal, publisher, regrading, storage
+from grading import dal, publisher, storage
+from grading.store import queue
 from local.backend import LocalBackend
 from local.host import FunctionHost
 from local.pollers import EventPollers
@@ -54,7 +55,7 @@ from tests.security.conftest import (
 CLIENTS: list[tuple[ModuleType, str]] = [
     (dal, "client"),
     (storage, "client"),
-    (regrading, "sqs"),
+    (queue, "sqs"),
     (publisher, "client"),
 ]
 BATCH_SENDS = {"send_message_batch": ("Entries", "Failed"), "put_events": ("Entries", "FailedEntryCount")}

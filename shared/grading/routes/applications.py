@@ -41,7 +41,7 @@ _ERRORS: dict[int, Any] = {
 }
 
 
-def _created(model: Any) -> Response:
+def _created(model: Any) -> Response[Any]:
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model)
 
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from grading import conflicts, evaluation
+from grading import conflicts, evaluation, experts
 from grading.access import needs, signed_in
 from grading.http import caller, request_time
 from grading.identity import Role
@@ -39,20 +39,20 @@ _ERRORS: dict[int, Any] = {
 }
 
 
-def _created(model: Any) -> Response:
+def _created(model: Any) -> Response[Any]:
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model)
 
 
 @router.post("/v1/experts", summary="Register an expert (admins)", tags=["experts"], responses=_ERRORS, status_code=201)
 @needs(Role.ADMIN)
 def register_expert(body: Annotated[ExpertIn, Body()]) -> Response[ExpertView]:
-    return _created(evaluation.register_expert(caller(router), body, request_time(router)))
+    return _created(experts.register_expert(caller(router), body, request_time(router)))
 
 
 @router.get("/v1/experts/<expert_id>", summary="An expert record", tags=["experts"], responses=_ERRORS)
 @needs(Role.EXPERT, Role.ADMIN)
 def get_expert(expert_id: ExpertIdPath) -> ExpertView:
-    return evaluation.get_expert(caller(router), expert_id)
+    return experts.get_expert(caller(router), expert_id)
 
 
 @router.patch(
@@ -63,7 +63,7 @@ def get_expert(expert_id: ExpertIdPath) -> ExpertView:
 )
 @needs(Role.ADMIN)
 def update_expert(expert_id: ExpertIdPath, body: Annotated[ExpertPatch, Body()]) -> ExpertView:
-    return evaluation.update_expert(caller(router), expert_id, body, request_time(router))
+    return experts.update_expert(caller(router), expert_id, body, request_time(router))
 
 
 @router.post(
@@ -83,21 +83,21 @@ def declare_conflict(expert_id: ExpertIdPath, body: Annotated[ConflictIn, Body()
 )
 @needs(Role.ADMIN)
 def create_scheme(body: Annotated[SchemeDraft, Body()]) -> Response[Scheme]:
-    return _created(evaluation.create_scheme(caller(router), body, request_time(router)))
+    return _created(experts.create_scheme(caller(router), body, request_time(router)))
 
 
 @router.get("/v1/schemes/current", summary="The scheme new applications get", tags=["schemes"], responses=_ERRORS)
 @signed_in
 def current_scheme() -> Scheme:
     caller(router)
-    return evaluation.current_scheme()
+    return experts.current_scheme()
 
 
 @router.get("/v1/schemes/<version>", summary="One scheme version", tags=["schemes"], responses=_ERRORS)
 @signed_in
 def get_scheme(version: VersionPath) -> Scheme:
     caller(router)
-    return evaluation.get_scheme(version)
+    return experts.get_scheme(version)
 
 
 @router.post(

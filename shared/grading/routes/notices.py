@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from grading import notices
+from grading import certificates, notices
 from grading.access import needs, public, signed_in
 from grading.contract import PUBLIC
 from grading.http import caller, request_time
@@ -142,7 +142,7 @@ def resolve_objection(objection_id: ObjectionId, body: Annotated[ResolutionIn, B
 )
 @public
 def verify_certificate(number: Number) -> CertificateView:
-    return notices.get_certificate(number, request_time(router))
+    return certificates.get_certificate(number, request_time(router))
 
 
 @router.get(
@@ -162,5 +162,5 @@ def verify_certificate(number: Number) -> CertificateView:
 )
 @public
 def certificate_pdf(number: Number) -> Response[str]:
-    url = notices.certificate_pdf_url(number)
+    url = certificates.pdf_url(number)
     return Response(status_code=302, content_type="text/plain", body="", headers={"Location": url})

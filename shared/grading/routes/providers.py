@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from grading import missing, providers
+from grading import assessments, missing, providers, qualifications, rectifications
 from grading.access import needs, signed_in
 from grading.http import caller, request_time
 from grading.identity import Role
@@ -49,7 +49,7 @@ _ERRORS: dict[int, Any] = {
 )
 @needs(Role.ADMIN)
 def record_assessment(body: Annotated[AssessmentIn, Body()]) -> Response[AssessmentView]:
-    view = providers.record_assessment(caller(router), body, request_time(router))
+    view = assessments.record_assessment(caller(router), body, request_time(router))
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
 
@@ -88,11 +88,11 @@ def get_provider(credit_code: CreditCode) -> ProviderView:
 )
 @needs(Role.REVIEWER, Role.ADMIN)
 def overdue(
-    overdue: Annotated[bool, Query(description="only overdue orders (the one listing offered)")] = True,
+    overdue: Annotated[bool, Query(description="only overdue orders (the one listing offered)")] = True,  # noqa: ARG001 (published)
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page[RectificationView]:
-    return providers.overdue_rectifications(caller(router), request_time(router), limit, next_token)
+    return rectifications.overdue_rectifications(caller(router), request_time(router), limit, next_token)
 
 
 @router.get(
@@ -103,7 +103,7 @@ def overdue(
 )
 @signed_in
 def get_rectification(rectification_id: RectificationId) -> RectificationView:
-    return providers.get_rectification(caller(router), rectification_id)
+    return rectifications.get_rectification(caller(router), rectification_id)
 
 
 @router.post(
@@ -115,7 +115,7 @@ def get_rectification(rectification_id: RectificationId) -> RectificationView:
 )
 @needs(Role.PROVIDER)
 def report(rectification_id: RectificationId, body: Annotated[RectificationReportIn, Body()]) -> RectificationView:
-    return providers.report_rectification(caller(router), rectification_id, body, request_time(router))
+    return rectifications.report_rectification(caller(router), rectification_id, body, request_time(router))
 
 
 @router.post(
@@ -129,7 +129,7 @@ def report(rectification_id: RectificationId, body: Annotated[RectificationRepor
 def verify(
     rectification_id: RectificationId, body: Annotated[RectificationVerificationIn, Body()]
 ) -> RectificationView:
-    return providers.verify_rectification(caller(router), rectification_id, body, request_time(router))
+    return rectifications.verify_rectification(caller(router), rectification_id, body, request_time(router))
 
 
 @router.get(
@@ -143,7 +143,7 @@ def check_eligibility(
     credit_code: CreditCode,
     category: Annotated[str | None, Query(max_length=64, description="the category the work is in")] = None,
 ) -> EligibilityView:
-    return providers.check_eligibility(caller(router), credit_code.upper(), category, request_time(router))
+    return providers.check_eligibility(credit_code.upper(), category, request_time(router))
 
 
 @router.post(
@@ -157,7 +157,7 @@ def check_eligibility(
 def submit_qualification(
     credit_code: CreditCode, body: Annotated[QualificationIn, Body()]
 ) -> Response[QualificationView]:
-    view = providers.submit_qualification(caller(router), credit_code.upper(), body, request_time(router))
+    view = qualifications.submit_qualification(caller(router), credit_code.upper(), body, request_time(router))
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
 
@@ -173,7 +173,7 @@ def review_qualification(
     number: Annotated[str, Path(pattern=r"^[\w.()-]{1,100}$")],
     body: Annotated[QualificationReviewIn, Body()],
 ) -> QualificationView:
-    return providers.review_qualification(caller(router), credit_code.upper(), number, body, request_time(router))
+    return qualifications.review_qualification(caller(router), credit_code.upper(), number, body, request_time(router))
 
 
 @router.get(
@@ -183,4 +183,4 @@ def review_qualification(
 def my_rectifications(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, next_token: Annotated[str | None, Query(max_length=2048)] = None
 ) -> Page[RectificationView]:
-    return providers.my_rectifications(caller(router), limit, next_token)
+    return rectifications.my_rectifications(caller(router), limit, next_token)

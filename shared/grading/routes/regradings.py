@@ -14,7 +14,7 @@ from grading import regrading, regrading_resume
 from grading.access import needs
 from grading.http import caller, request_time
 from grading.identity import Role
-from grading.regrading import RegradingConfig
+from grading.regrading_rule import RegradingConfig
 
 router = Router()
 
@@ -66,7 +66,7 @@ class RunResumed(BaseModel):
     finalize_queued: bool = Field(description="every shard was complete: the report was asked for again")
 
 
-def _accepted(body: RunStarted) -> Response:
+def _accepted(body: RunStarted) -> Response[Any]:
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
 
 
