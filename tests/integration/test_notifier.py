@@ -359,3 +359,52 @@ def test_the_reviewer_registry_is_for_admins(api: Api) -> None:
     assert bad.status == 422 and bad.body["error"]["details"][0]["field"] == "email"
     refused = api.call("PUT", "/v1/reviewers/reviewer-2", raw="{not json", who=REVIEWER)
     assert refused.status == 403  # before its body is read
+
+
+def test_a_mail_ses_accepted_is_not_sent_again_when_recording_it_failed_once(
+    api: Api, host: FunctionHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: the table refused the `sent` mark once (throttled) after SES had accepted the mail. The delivery
+    must not fail: its redelivery comes after the claim's lease (the queue's visibility timeout is longer) and
+    would take the claim over and send a second copy."""
+    from grading import clock
+
+    _, detail = returned(api)
+    real, refused = dal_notify.settle, []
+
+    def throttled_once(*args: Any, **kwargs: Any) -> None:
+        if not refused:
+            refused.append(args)
+            raise RuntimeError("ProvisionedThroughputExceededException")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(dal_notify, "settle", throttled_once)
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1")) == {"batchItemFailures": []}
+    assert refused and len(mails(CONTACT)) == 1
+    record = dal_notify.delivery(f"{detail['event_id']}:application_returned", CONTACT)
+    assert record is not None and record["status"] == "sent"
+    later = clock.now() + timedelta(minutes=10)  # past the lease: a left-behind claim would be taken over now
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m2")) == {"batchItemFailures": []}
+    assert len(mails(CONTACT)) == 1
+
+
+def test_a_claim_refused_with_nothing_claimed_is_tried_again_not_dropped(
+    api: Api, host: FunctionHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: the claim's condition failed, yet no delivery record is there (the other sender gave its claim
+    back when SES refused it). Nothing was sent, so the delivery is not done: it fails, and its retry sends."""
+    _, detail = returned(api)
+    real, lost = dal.write, []
+
+    def conflict_once(*items: Any) -> None:
+        if not lost and any(next(iter(i.values())).get("_name") == "claim" for i in items):
+            lost.append(items)
+            raise dal.TransactionConflict(["claim"])
+        real(*items)
+
+    monkeypatch.setattr(dal, "write", conflict_once)
+    failed = host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1"))
+    assert lost and failed == {"batchItemFailures": [{"itemIdentifier": "m1"}]} and mails(CONTACT) == []
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m2")) == {"batchItemFailures": []}
+    assert len(mails(CONTACT)) == 1
