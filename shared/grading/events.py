@@ -254,6 +254,21 @@ def _panel_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Domai
 
 def _objection_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
     before, after = (old or {}).get("status"), new.get("status")
+    if old is None and after == "open":
+        # New work for the reviewers; the reason stays in the item, for the notifier to read.
+        return [
+            DomainEvent(
+                "ObjectionFiled",
+                {
+                    "objection_id": new["objection_id"],
+                    "notice_id": new.get("notice_id"),
+                    "application_id": new.get("application_id"),
+                    "credit_code": new["credit_code"],
+                    "at": new.get("filed_at"),
+                    "event_id": f"objection:{new['objection_id']}:filed",
+                },
+            )
+        ]
     if before != "open" or after not in ("upheld", "dismissed"):
         return []
     return [
@@ -268,6 +283,26 @@ def _objection_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[D
                 "outcome": new.get("outcome"),
                 "at": new.get("resolved_at"),
                 "event_id": f"objection:{new['objection_id']}:{after}",
+            },
+        )
+    ]
+
+
+def _rectification_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    """A rectification report submitted (again, after a rejection: each report is its own event)."""
+    if new.get("status") != "reported" or (old or {}).get("status") == "reported":
+        return []
+    reports = new.get("reports") or []
+    return [
+        DomainEvent(
+            "RectificationReported",
+            {
+                "rectification_id": new["rectification_id"],
+                "credit_code": new["credit_code"],
+                "period": new.get("period"),
+                "deadline": new.get("deadline"),
+                "at": (reports[-1] if reports else {}).get("at"),
+                "event_id": f"rectification:{new['rectification_id']}:reported:{len(reports)}",
             },
         )
     ]
@@ -298,4 +333,6 @@ def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[D
         return _panel_events(old, new)
     if kind == "objection":
         return _objection_events(old, new)
+    if kind == "rectification":
+        return _rectification_events(old, new)
     return []
