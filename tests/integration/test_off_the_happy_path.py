@@ -326,3 +326,16 @@ def test_request_time_comes_from_the_request(api: Api, moment: str) -> None:
     submit(api)
     checked = api.call("GET", f"/v1/providers/{CREDIT_CODE}/eligibility", who=REVIEWER).body
     assert checked["checked_on"] == date(2027, 1, 5).isoformat()
+
+
+def test_the_qualification_minimum_is_read_from_the_stored_review_settings(api: Api) -> None:
+    """Issue 16: `qualification_min_days` is a review setting (default 30), not an environment variable."""
+    doc = api.call("GET", "/v1/settings/review", who=ADMIN).body
+    assert doc["qualification_min_days"] == 30
+    saved = api.call("PUT", "/v1/settings/review", {**doc, "qualification_min_days": 400}, who=ADMIN)
+    assert saved.status == 200, saved.body
+    refused = api.call("POST", "/v1/applications", application_body(valid_days=200), who=PROVIDER)
+    assert refused.status == 422, refused.body
+    [problem] = refused.body["error"]["details"]
+    assert problem["field"] == "qualifications.0.valid_until" and "at least 400 more days" in problem["message"]
+    assert api.call("POST", "/v1/applications", application_body(valid_days=401), who=PROVIDER).status == 201
