@@ -14,6 +14,7 @@ from typing import Any
 from grading import dal, deadlines, members, periods, policy_store
 from grading.assessment import (
     assess,
+    before_certification,
     period_problem,
     standing,
     trailing_failures,
@@ -85,6 +86,8 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
             raise NotFound(f"provider {cc} not found")
         if not provider.get("certificate") or provider.get("status") == "eliminated":
             raise Conflict(f"provider {cc} holds no certificate to assess", code="NOT_CERTIFIED")
+        if early := before_certification(body.period, provider.get("certified_since")):
+            raise Conflict(early, code="BEFORE_CERTIFICATION", details=[{"field": "period", "message": early}])
         if existing and body.correction is None:
             raise Conflict(
                 f"{cc} already has an assessment for {body.period}; send a correction with a reason to replace it",

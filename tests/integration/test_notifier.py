@@ -16,7 +16,7 @@ from local import outbox
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Stack
-from tests.conftest import ended_quarters
+from tests.conftest import certified_since_the_first, ended_quarters
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
@@ -146,6 +146,7 @@ def test_each_step_of_a_life_tells_who_must_act(api: Api, pollers: EventPollers)
 
     later = datetime.now(UTC) + timedelta(days=8)
     sweep.run(later)
+    certified_since_the_first(CREDIT_CODE)
     failed = assess(api, Q3, passing=False)
     assert failed.status == 201, failed.body
     pollers.drain(timeout=60)

@@ -40,6 +40,7 @@ from local.template import Stack
 from tests.integration.conftest import ADMIN, CREDIT_CODE, PROVIDER, REVIEWER, Api, application_body
 from tests.security.conftest import (
     LATER,
+    PERIOD,
     STATES,
     Answer,
     World,
@@ -443,7 +444,7 @@ PATHS = [
         "assessment",
         "certified",
         _post(
-            "/v1/assessments", {"credit_code": CREDIT_CODE, "period": "2026-Q1", "indicators": indicators(False)}, ADMIN
+            "/v1/assessments", {"credit_code": CREDIT_CODE, "period": PERIOD, "indicators": indicators(False)}, ADMIN
         ),
         201,
     ),
