@@ -56,6 +56,11 @@ def eligibility(stack: LocalStack, cc: str, category: str) -> tuple[str, set[str
     return answer["eligibility"], {r["code"] for r in answer["reasons"]}
 
 
+def _served_table(stack: LocalStack) -> Any:
+    """The served backend's table (the same physical name as the in-process one)."""
+    return boto3.resource("dynamodb", endpoint_url=stack.backend).Table(os.environ["TABLE_NAME"])
+
+
 def certified_provider(stack: LocalStack, tmp: Path, cc: str, category: str, who: str) -> tuple[str, dict, str]:
     api = stack.api
     provider = stack.headers(who, "providers")
@@ -125,8 +130,7 @@ def test_provider_life(local_stack: LocalStack, tmp_path: Path) -> None:
     drain(local_stack)
     # Certified today; the two ended periods it fails are before that: date the certification back, in the
     # served backend's table (an assessment is for a period in which the provider was certified).
-    served = boto3.resource("dynamodb", endpoint_url=local_stack.backend).Table(os.environ["TABLE_NAME"])
-    certified_since_the_first(cc, table=served)
+    certified_since_the_first(cc, table=_served_table(local_stack))
     record = requests.get(f"{api}/v1/providers/{cc}", headers=provider).json()
     number = record["certificate"]["number"]
     verified = requests.get(f"{api}/v1/certificates/{number}").json()
@@ -208,10 +212,13 @@ def test_regrading_run_serves_its_report(local_stack: LocalStack, tmp_path: Path
         "spot_checks": [],
         "major_incident": False,
     }
-    year = datetime.now(UTC).year
-    assert requests.post(
-        f"{api}/v1/assessments", json={"credit_code": cc, "period": f"{year}-Q1", "indicators": good}, headers=admin
-    ).ok
+    [period] = ended_quarters(1)  # the latest ended quarter, and the certification dated back to its first day
+    certified_since_the_first(cc, count=1, table=_served_table(local_stack))
+    year = int(period[:4])
+    assessed = requests.post(
+        f"{api}/v1/assessments", json={"credit_code": cc, "period": period, "indicators": good}, headers=admin
+    )
+    assert assessed.status_code == 201, assessed.text
     started = requests.post(f"{api}/v1/regradings", json={"year": year}, headers=admin)
     assert started.status_code == 202, started.text
     run_id = started.json()["run_id"]
