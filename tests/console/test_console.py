@@ -7,6 +7,7 @@ an admin records an assessment and starts the annual re-grading, whose charts ar
 from __future__ import annotations
 
 import json
+import os
 import random
 import struct
 import subprocess
@@ -16,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import requests
 
 from grading.credit_code import check_character
-from tests.conftest import ROOT
+from tests.conftest import ROOT, certified_since_the_first, ended_quarters
 from tests.console.conftest import Console
 from tests.e2e.conftest import LocalStack
 
@@ -205,6 +207,9 @@ def test_provider_to_certificate(console: Console, stack: LocalStack, tmp_path: 
     report = sweep(stack, datetime.now(UTC) + timedelta(days=8), tmp_path)  # the notice window has closed
     assert report["certificates_issued"] >= 1
     drain(stack)
+    # An assessment is for a period in which the provider was certified: date the certification back.
+    served = boto3.resource("dynamodb", endpoint_url=stack.backend).Table(os.environ["TABLE_NAME"])
+    certified_since_the_first(CODE, count=1, table=served)
     c.sign_in("provider-1")
     c.open(f"app/{app_id}")
     assert page.locator(".facts .badge").inner_text() == "已发证"
@@ -218,7 +223,7 @@ def test_provider_to_certificate(console: Console, stack: LocalStack, tmp_path: 
 def assess_and_regrade(c: Console) -> None:
     page = c.page
     c.sign_in("admin-1")
-    c.open("assessments/2026-Q3")
+    c.open(f"assessments/{ended_quarters(1)[0]}")
     fill(c, {"credit_code": CODE, "indicators.service_quality": "95", "indicators.market_competitiveness": "92"})
     fill(c, {"indicators.satisfaction.satisfied": "40", "indicators.complaints.orders": "50"})
     page.get_by_role("button", name="提交考核").click()
