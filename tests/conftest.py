@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,22 @@ def ended_quarters(count: int = 2) -> list[str]:
     today = (datetime.now(UTC) + timedelta(hours=8)).date()
     n = today.year * 4 + (today.month - 1) // 3 - 1  # the quarter before today's
     return [f"{m // 4}-Q{m % 4 + 1}" for m in range(n - count + 1, n + 1)]
+
+
+def certified_since_the_first(*credit_codes: str, count: int = 2, table: Any = None) -> None:
+    """Date the providers' certification back to the first day of the earliest of `ended_quarters(count)`: a suite
+    that certifies today may then assess those ended periods (an assessment is for a period in which the provider
+    was certified). `table`: the DynamoDB table resource, the in-process moto one by default."""
+    import boto3
+
+    from grading import dal, periods
+
+    since = periods.first_day(ended_quarters(count)[0]).isoformat()
+    table = table or boto3.resource("dynamodb").Table(dal.table_name())
+    for cc in credit_codes:
+        table.update_item(
+            Key=dal.provider_key(cc),
+            UpdateExpression="SET certified_since = :since",
+            ConditionExpression="attribute_exists(certified_since)",
+            ExpressionAttributeValues={":since": since},
+        )

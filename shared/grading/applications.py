@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, deadlines, members, storage
+from grading import dal, deadlines, members, policy_store, storage
 from grading.audit import entry_for, next_entry
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -46,8 +46,8 @@ REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_
 
 
 def qualification_problems(qualifications: list[Qualification], today: date, field: str) -> list[dict[str, str]]:
-    """Each certificate must stay valid for the configured number of days (default 30) from `today`."""
-    min_days = settings().qualification_min_days
+    """Each certificate must stay valid for the stored review settings' number of days (default 30) from `today`."""
+    min_days = policy_store.current("review").values.qualification_min_days
     earliest = today + timedelta(days=min_days)
     return [
         {

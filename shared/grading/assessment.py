@@ -109,6 +109,15 @@ def period_problem(period: str, kind: str) -> str | None:
     return f"must be a {kind} period like {example}"
 
 
+def before_certification(period: str, certified_since: str | None) -> str | None:
+    """A period is assessed only if the provider was certified in it (DOMAIN.md "Periods"): one that ended before
+    the certification date (`certified_since`, an ISO date) is refused; None when it may be assessed."""
+    ended, since = periods.last_day(period).isoformat(), certified_since[:10] if certified_since else None
+    if since is None or ended >= since:
+        return None
+    return f"{period} ended on {ended}, before the provider was certified on {since}"
+
+
 class Outcome(BaseModel):
     score: Decimal
     result: Literal["excellent", "pass", "fail"]

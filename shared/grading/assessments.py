@@ -16,6 +16,7 @@ from grading.assessment import (
     AssessmentScheme,
     Outcome,
     assess,
+    before_certification,
     period_problem,
     standing,
     trailing_failures,
@@ -67,6 +68,8 @@ def _refuse(
         raise NotFound(f"provider {cc} not found")
     if not provider.get("certificate") or provider.get("status") == "eliminated":
         raise Conflict(f"provider {cc} holds no certificate to assess", code="NOT_CERTIFIED")
+    if early := before_certification(body.period, provider.get("certified_since")):
+        raise Conflict(early, code="BEFORE_CERTIFICATION", details=[{"field": "period", "message": early}])
     if existing and body.correction is None:
         raise Conflict(
             f"{cc} already has an assessment for {body.period}; send a correction with a reason to replace it",

@@ -17,8 +17,6 @@ class Settings(BaseModel):
     timezone_offset_hours: int = Field(default=8, alias="LOCAL_TIMEZONE_OFFSET_HOURS")
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, alias="UPLOAD_MAX_BYTES")
     upload_url_seconds: int = Field(default=900, alias="UPLOAD_URL_SECONDS")
-    return_deadline_days: int = Field(default=15, alias="RETURN_DEADLINE_DAYS")
-    qualification_min_days: int = Field(default=30, alias="QUALIFICATION_MIN_DAYS")
     certificate_valid_days: int = Field(default=365, alias="CERTIFICATE_VALID_DAYS")
     # Where people open links and QR codes (grading.site): the deployment's own origin (a custom domain), else
     # the API's URL; the local runner sets it to its own origin.
@@ -27,7 +25,6 @@ class Settings(BaseModel):
     # The procurement office's contact, printed where people are told how to object (grading.site).
     procurement_contact: str = Field(default="", alias="PROCUREMENT_CONTACT")
     regrading_queue_url: str = Field(default="", alias="REGRADING_QUEUE_URL")
-    notice_window_days: int = Field(default=7, alias="NOTICE_WINDOW_DAYS")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, alias="IDEMPOTENCY_TTL_SECONDS")
     # Notifications: the one SES identity mails are sent from, reminders per recipient and day, and how long a
     # claimed mail is held before another delivery may take it over (longer than the notifier's timeout).

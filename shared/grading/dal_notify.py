@@ -19,6 +19,7 @@ from grading.clock import iso
 
 SENT_TTL_DAYS = 400  # a delivery record outlives any redelivery (SQS keeps a message 14 days at most)
 CAP_TTL_DAYS = 3
+SETTLED = frozenset({"sent", "capped", "unsubscribed"})  # outcomes of a delivery that nobody sends again
 
 
 def recipient_hash(email: str) -> str:
@@ -98,7 +99,8 @@ def claim(
     except dal.TransactionConflict as lost:
         if "claim" in lost.reasons:
             existing = dal.get_item(delivery_key(event_id, email)) or {}
-            if existing.get("status") == "sending":
+            if existing.get("status") not in SETTLED:
+                # Still being sent, or given back since (SES refused it): not done, so the queue tries again later.
                 raise Claimed(event_id) from None
             return "done"
         settle(event_id, email, "capped", now, first=True)

@@ -8,6 +8,7 @@ that an at-least-once stream may deliver.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -254,6 +255,21 @@ def _panel_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Domai
 
 def _objection_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
     before, after = (old or {}).get("status"), new.get("status")
+    if old is None and after == "open":
+        # New work for the reviewers; the reason stays in the item, for the notifier to read.
+        return [
+            DomainEvent(
+                "ObjectionFiled",
+                {
+                    "objection_id": new["objection_id"],
+                    "notice_id": new.get("notice_id"),
+                    "application_id": new.get("application_id"),
+                    "credit_code": new["credit_code"],
+                    "at": new.get("filed_at"),
+                    "event_id": f"objection:{new['objection_id']}:filed",
+                },
+            )
+        ]
     if before != "open" or after not in ("upheld", "dismissed"):
         return []
     return [
@@ -273,29 +289,45 @@ def _objection_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[D
     ]
 
 
+def _rectification_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    """A rectification report submitted (again, after a rejection: each report is its own event)."""
+    if new.get("status") != "reported" or (old or {}).get("status") == "reported":
+        return []
+    reports = new.get("reports") or []
+    return [
+        DomainEvent(
+            "RectificationReported",
+            {
+                "rectification_id": new["rectification_id"],
+                "credit_code": new["credit_code"],
+                "period": new.get("period"),
+                "deadline": new.get("deadline"),
+                "at": (reports[-1] if reports else {}).get("at"),
+                "event_id": f"rectification:{new['rectification_id']}:reported:{len(reports)}",
+            },
+        )
+    ]
+
+
+# Which item types mean events, and the function that reads them from one item change.
+_EVENTS_BY_TYPE: dict[str, Callable[[dict[str, Any] | None, dict[str, Any]], list[DomainEvent]]] = {
+    "application": _application_events,
+    "notice": _notice_events,
+    "certificate": _certificate_events,
+    "provider": _provider_events,
+    "assessment": _assessment_events,
+    "qualification": _qualification_events,
+    "regrading_run": _regrading_events,
+    "invitation": _invitation_events,
+    "panel": _panel_events,
+    "objection": _objection_events,
+    "rectification": _rectification_events,
+}
+
+
 def events_for(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[DomainEvent]:
     """The domain events that one item change means (an empty list for most changes)."""
     if new is None:
         return []
-    kind = new.get("type")
-    if kind == "application":
-        return _application_events(old, new)
-    if kind == "notice":
-        return _notice_events(old, new)
-    if kind == "certificate":
-        return _certificate_events(old, new)
-    if kind == "provider":
-        return _provider_events(old, new)
-    if kind == "assessment":
-        return _assessment_events(old, new)
-    if kind == "qualification":
-        return _qualification_events(old, new)
-    if kind == "regrading_run":
-        return _regrading_events(old, new)
-    if kind == "invitation":
-        return _invitation_events(old, new)
-    if kind == "panel":
-        return _panel_events(old, new)
-    if kind == "objection":
-        return _objection_events(old, new)
-    return []
+    reader = _EVENTS_BY_TYPE.get(str(new.get("type")))
+    return reader(old, new) if reader else []

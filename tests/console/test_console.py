@@ -9,13 +9,17 @@ provider reports its rectification and a reviewer accepts it."""
 
 from __future__ import annotations
 
+import os
 import random
 import struct
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import boto3
+
 from grading.credit_code import check_character
+from tests.conftest import certified_since_the_first, ended_quarters
 from tests.console.conftest import Console
 from tests.e2e.conftest import LocalStack, drain, sweep
 
@@ -177,6 +181,9 @@ def test_provider_to_certificate(console: Console, stack: LocalStack, tmp_path: 
     report = sweep(stack, datetime.now(UTC) + timedelta(days=8), tmp_path)  # the notice window has closed
     assert report["certificates_issued"] >= 1
     drain(stack)
+    # An assessment is for a period in which the provider was certified: date the certification back.
+    served = boto3.resource("dynamodb", endpoint_url=stack.backend).Table(os.environ["TABLE_NAME"])
+    certified_since_the_first(CODE, count=1, table=served)
     c.sign_in("provider-1")
     c.open(f"app/{app_id}")
     assert page.locator(".facts .badge").inner_text() == "已发证"
@@ -266,7 +273,7 @@ def assess_and_regrade(c: Console) -> None:
     dashboard names the provider at risk; the provider reports and a reviewer signs the rectification off."""
     page = c.page
     c.sign_in("admin-1")
-    c.open("assessments/2026-Q3")
+    c.open(f"assessments/{ended_quarters(1)[0]}")
     fill(c, {"credit_code": CODE, "indicators.service_quality": "95", "indicators.market_competitiveness": "92"})
     fill(c, {"indicators.satisfaction.satisfied": "40", "indicators.complaints.orders": "50"})
     page.locator("[name='indicators.major_incident']").select_option("true")

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import boto3
 import jsonschema
 import requests
 
 from grading.credit_code import check_character
-from tests.conftest import ROOT, ended_quarters
+from tests.conftest import ROOT, certified_since_the_first, ended_quarters
 from tests.e2e.conftest import LocalStack, drain, passed_application, sweep
 
 FIRST, SECOND = ended_quarters(2)  # two adjacent periods that have ended, whatever the day
@@ -29,6 +32,11 @@ def eligibility(stack: LocalStack, cc: str, category: str) -> tuple[str, set[str
         headers=stack.headers("procurement-system", "reviewers"),
     ).json()
     return answer["eligibility"], {r["code"] for r in answer["reasons"]}
+
+
+def _served_table(stack: LocalStack) -> Any:
+    """The served backend's table (the same physical name as the in-process one)."""
+    return boto3.resource("dynamodb", endpoint_url=stack.backend).Table(os.environ["TABLE_NAME"])
 
 
 def certified_provider(stack: LocalStack, tmp: Path, cc: str, category: str, who: str) -> tuple[str, dict, str]:
@@ -98,6 +106,9 @@ def test_provider_life(local_stack: LocalStack, tmp_path: Path) -> None:
     later = datetime.now(UTC) + timedelta(days=20)
     assert sweep(local_stack, later, tmp_path)["certificates_issued"] >= 1  # the stack is shared by the e2e tests
     drain(local_stack)
+    # Certified today; the two ended periods it fails are before that: date the certification back, in the
+    # served backend's table (an assessment is for a period in which the provider was certified).
+    certified_since_the_first(cc, table=_served_table(local_stack))
     record = requests.get(f"{api}/v1/providers/{cc}", headers=provider).json()
     number = record["certificate"]["number"]
     verified = requests.get(f"{api}/v1/certificates/{number}").json()
@@ -179,10 +190,13 @@ def test_regrading_run_serves_its_report(local_stack: LocalStack, tmp_path: Path
         "spot_checks": [],
         "major_incident": False,
     }
-    year = datetime.now(UTC).year
-    assert requests.post(
-        f"{api}/v1/assessments", json={"credit_code": cc, "period": f"{year}-Q1", "indicators": good}, headers=admin
-    ).ok
+    [period] = ended_quarters(1)  # the latest ended quarter, and the certification dated back to its first day
+    certified_since_the_first(cc, count=1, table=_served_table(local_stack))
+    year = int(period[:4])
+    assessed = requests.post(
+        f"{api}/v1/assessments", json={"credit_code": cc, "period": period, "indicators": good}, headers=admin
+    )
+    assert assessed.status_code == 201, assessed.text
     started = requests.post(f"{api}/v1/regradings", json={"year": year}, headers=admin)
     assert started.status_code == 202, started.text
     run_id = started.json()["run_id"]

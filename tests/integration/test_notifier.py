@@ -16,10 +16,11 @@ from local import outbox
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Stack
-from tests.conftest import ended_quarters
+from tests.conftest import certified_since_the_first, ended_quarters
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
+    PROVIDER,
     REVIEWER,
     Api,
     evaluating_application,
@@ -145,6 +146,7 @@ def test_each_step_of_a_life_tells_who_must_act(api: Api, pollers: EventPollers)
 
     later = datetime.now(UTC) + timedelta(days=8)
     sweep.run(later)
+    certified_since_the_first(CREDIT_CODE)
     failed = assess(api, Q3, passing=False)
     assert failed.status == 201, failed.body
     pollers.drain(timeout=60)
@@ -359,3 +361,158 @@ def test_the_reviewer_registry_is_for_admins(api: Api) -> None:
     assert bad.status == 422 and bad.body["error"]["details"][0]["field"] == "email"
     refused = api.call("PUT", "/v1/reviewers/reviewer-2", raw="{not json", who=REVIEWER)
     assert refused.status == 403  # before its body is read
+
+
+def test_a_mail_ses_accepted_is_not_sent_again_when_recording_it_failed_once(
+    api: Api, host: FunctionHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: the table refused the `sent` mark once (throttled) after SES had accepted the mail. The delivery
+    must not fail: its redelivery comes after the claim's lease (the queue's visibility timeout is longer) and
+    would take the claim over and send a second copy."""
+    from grading import clock
+
+    _, detail = returned(api)
+    real, refused = dal_notify.settle, []
+
+    def throttled_once(*args: Any, **kwargs: Any) -> None:
+        if not refused:
+            refused.append(args)
+            raise RuntimeError("ProvisionedThroughputExceededException")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(dal_notify, "settle", throttled_once)
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1")) == {"batchItemFailures": []}
+    assert refused and len(mails(CONTACT)) == 1
+    record = dal_notify.delivery(f"{detail['event_id']}:application_returned", CONTACT)
+    assert record is not None and record["status"] == "sent"
+    later = clock.now() + timedelta(minutes=10)  # past the lease: a left-behind claim would be taken over now
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m2")) == {"batchItemFailures": []}
+    assert len(mails(CONTACT)) == 1
+
+
+def test_a_claim_refused_with_nothing_claimed_is_tried_again_not_dropped(
+    api: Api, host: FunctionHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: the claim's condition failed, yet no delivery record is there (the other sender gave its claim
+    back when SES refused it). Nothing was sent, so the delivery is not done: it fails, and its retry sends."""
+    _, detail = returned(api)
+    real, lost = dal.write, []
+
+    def conflict_once(*items: Any) -> None:
+        if not lost and any(next(iter(i.values())).get("_name") == "claim" for i in items):
+            lost.append(items)
+            raise dal.TransactionConflict(["claim"])
+        real(*items)
+
+    monkeypatch.setattr(dal, "write", conflict_once)
+    failed = host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1"))
+    assert lost and failed == {"batchItemFailures": [{"itemIdentifier": "m1"}]} and mails(CONTACT) == []
+    assert host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m2")) == {"batchItemFailures": []}
+    assert len(mails(CONTACT)) == 1
+
+
+def stored(kind: str) -> dict[str, Any]:
+    """The one item of `kind` in the table, as the stream's new image gives it to the publisher."""
+    import boto3
+    from boto3.dynamodb.conditions import Attr
+
+    table = boto3.resource("dynamodb").Table(dal.table_name())
+    [item] = table.scan(FilterExpression=Attr("type").eq(kind), ConsistentRead=True)["Items"]
+    return dal._plain(dict(item))
+
+
+def the_event(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The event the publisher puts for this change, its detail as EventBridge carries it (JSON)."""
+    from grading.events import events_for
+
+    [event] = events_for(old, new)
+    return event.detail_type, json.loads(event.entry("bus")["Detail"])
+
+
+def test_an_invitation_is_mailed_to_the_invited_address_only(api: Api, host: FunctionHost) -> None:
+    """Issue 18: the invitation's code goes to the address it was made for, and to nobody else."""
+    evaluating_application(api)
+    invited = api.call(
+        "POST", f"/v1/providers/{CREDIT_CODE}/invitations", {"email": "li.si@example.cn", "role": "admin"}, who=PROVIDER
+    )
+    assert invited.status == 201, invited.body
+    invitation = stored("invitation")
+    detail_type, detail = the_event(None, invitation)
+    assert detail_type == "MemberInvited" and "li.si@example.cn" not in json.dumps(detail)
+    assert host.invoke("NotifierFunction", sqs_event(detail_type, detail, "m1")) == {"batchItemFailures": []}
+    [mail] = mails()
+    assert mail["to"] == ["li.si@example.cn"]
+    assert mail["subject"] == "【成员邀请】福州云服务有限公司邀请您加入"
+    text = mail["text"]
+    assert f"福州云服务有限公司（统一社会信用代码 {CREDIT_CODE}）的管理员邀请您以「管理员」身份加入该服务商" in text
+    assert f"邀请码：{invitation['code']}\n" in text and f"有效期至：{invitation['expires_at']}" in text
+    assert f"POST /v1/invitations/{invitation['code']}/accept" in text
+    assert f"<strong>邀请码：{invitation['code']}</strong>" in mail["html"]
+    assert "不能退订" in text  # not a reminder: no unsubscribe link
+    # Delivered again: nothing more. Accepted before the mail went out: nothing at all.
+    assert host.invoke("NotifierFunction", sqs_event(detail_type, detail, "m2")) == {"batchItemFailures": []}
+    assert len(mails()) == 1
+    accepted = api.call("POST", f"/v1/invitations/{invitation['code']}/accept", who=("provider-9", "providers"))
+    assert accepted.status == 200, accepted.body
+    late = {**detail, "event_id": detail["event_id"] + ":late"}
+    assert host.invoke("NotifierFunction", sqs_event(detail_type, late, "m3")) == {"batchItemFailures": []}
+    assert len(mails()) == 1
+
+
+def test_reviewers_are_told_of_a_filed_objection(api: Api, host: FunctionHost) -> None:
+    """Issue 18: an objection is new work in the reviewers' queue."""
+    register_reviewer(api)
+    app_id, notice_id = in_notice_application(api)
+    body = {"application_id": app_id, "reason": "服务案例<与事实不符>"}
+    filed = api.call("POST", f"/v1/notices/{notice_id}/objections", body, who=("someone", "providers"))
+    assert filed.status == 201, filed.body
+    objection = stored("objection")
+    detail_type, detail = the_event(None, objection)
+    assert detail_type == "ObjectionFiled"
+    assert host.invoke("NotifierFunction", sqs_event(detail_type, detail, "m1")) == {"batchItemFailures": []}
+    assert host.invoke("NotifierFunction", sqs_event(detail_type, detail, "m2")) == {"batchItemFailures": []}
+    [mail] = mails(REVIEWER_EMAIL)
+    assert mail["subject"] == "【待处理异议】福州云服务有限公司的公示收到异议"
+    assert (
+        f"福州云服务有限公司（统一社会信用代码 {CREDIT_CODE}）的分级结果公示（公示编号 {notice_id}）收到一项异议"
+        f"（编号 {filed.body['objection_id']}），请在公示期内核查处理。" in mail["text"]
+    )
+    assert "异议理由：服务案例<与事实不符>\n" in mail["text"] and "/v1/objections?status=open" in mail["text"]
+    assert "服务案例&lt;与事实不符&gt;" in mail["html"] and "<与事实不符>" not in mail["html"]
+    assert mails(CONTACT) == []  # the provider hears of the outcome (ObjectionResolved), not of the filing
+
+
+def test_reviewers_are_told_of_a_submitted_rectification_report(api: Api, host: FunctionHost) -> None:
+    """Issue 18: a rectification report waits for a reviewer's verification; each report is one mail."""
+    from tests.integration.test_providers import certified
+
+    register_reviewer(api)
+    certified(api)
+    failed = assess(api, Q3, passing=False)
+    assert failed.status == 201, failed.body
+    rectification_id = failed.body["rectification_id"]
+    before = stored("rectification")
+    path = f"/v1/rectifications/{rectification_id}/report"
+    assert api.call("POST", path, {"report": "已完成整改<附件>"}, who=PROVIDER).status == 200
+    order = stored("rectification")
+    detail_type, detail = the_event(before, order)
+    assert detail_type == "RectificationReported"
+    assert host.invoke("NotifierFunction", sqs_event(detail_type, detail, "m1")) == {"batchItemFailures": []}
+    [mail] = mails(REVIEWER_EMAIL)
+    assert mail["subject"] == f"【待核查整改】福州云服务有限公司{Q3}的整改报告已提交"
+    assert f"已提交{Q3}考核不合格的整改报告（整改单编号 {rectification_id}），请核查。" in mail["text"]
+    assert "整改报告：已完成整改<附件>\n" in mail["text"] and f"整改截止日期：{order['deadline']}" in mail["text"]
+    assert "已完成整改&lt;附件&gt;" in mail["html"]
+    # Rejected, then reported again: a second report, a second mail that says so.
+    rejected = api.call(
+        "POST", f"/v1/rectifications/{rectification_id}/verification", {"decision": "rejected"}, who=REVIEWER
+    )
+    assert rejected.status == 200, rejected.body
+    between = stored("rectification")
+    assert api.call("POST", path, {"report": "补充整改"}, who=PROVIDER).status == 200
+    detail_type, detail = the_event(between, stored("rectification"))
+    assert host.invoke("NotifierFunction", sqs_event(detail_type, detail, "m2")) == {"batchItemFailures": []}
+    second = mails(REVIEWER_EMAIL)[-1]
+    assert len(mails(REVIEWER_EMAIL)) == 2 and "第 2 次提交" in second["text"]
+    assert "整改报告：补充整改" in second["text"]

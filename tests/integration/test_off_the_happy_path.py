@@ -326,3 +326,31 @@ def test_request_time_comes_from_the_request(api: Api, moment: str) -> None:
     submit(api)
     checked = api.call("GET", f"/v1/providers/{CREDIT_CODE}/eligibility", who=REVIEWER).body
     assert checked["checked_on"] == date(2027, 1, 5).isoformat()
+
+
+def test_the_qualification_minimum_is_read_from_the_stored_review_settings(api: Api) -> None:
+    """Issue 16: `qualification_min_days` is a review setting (default 30), not an environment variable."""
+    doc = api.call("GET", "/v1/settings/review", who=ADMIN).body
+    assert doc["qualification_min_days"] == 30
+    saved = api.call("PUT", "/v1/settings/review", {**doc, "qualification_min_days": 400}, who=ADMIN)
+    assert saved.status == 200, saved.body
+    refused = api.call("POST", "/v1/applications", application_body(valid_days=200), who=PROVIDER)
+    assert refused.status == 422, refused.body
+    [problem] = refused.body["error"]["details"]
+    assert problem["field"] == "qualifications.0.valid_until" and "at least 400 more days" in problem["message"]
+    assert api.call("POST", "/v1/applications", application_body(valid_days=401), who=PROVIDER).status == 201
+
+
+def test_periods_that_ended_before_the_certification_are_not_assessed(api: Api) -> None:
+    """Issue 16: assessments are for periods in which the provider was certified (DOMAIN.md "Periods")."""
+    certified_at(api, china(2026, 7, 6))  # certified in 2026-Q3
+    since = dal.get_provider(CREDIT_CODE)["certified_since"]  # type: ignore[index]
+    assert "2026-07-01" <= since <= "2026-09-30", since
+    at(api, china(2026, 11, 2))
+    for period in ("2026-Q1", "2026-Q2"):
+        early = assess(api, period, False)
+        assert early.status == 409 and early.body["error"]["code"] == "BEFORE_CERTIFICATION", early.body
+        assert early.body["error"]["details"][0]["field"] == "period"
+        assert f"before the provider was certified on {since}" in early.body["error"]["message"]
+    assert assess(api, "2026-Q3", True).status == 201  # the period it was certified in
+    assert dal.get_provider(CREDIT_CODE).get("assessment_results") == {"2026-Q3": "excellent"}  # type: ignore[union-attr]

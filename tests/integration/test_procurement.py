@@ -16,7 +16,7 @@ from local.backend import LocalBackend
 from local.host import FunctionHost
 from local.pollers import EventPollers
 from local.template import Stack
-from tests.conftest import ROOT, ended_quarters
+from tests.conftest import ROOT, certified_since_the_first, ended_quarters
 from tests.integration.conftest import (
     CREDIT_CODE,
     OTHER_PROVIDER,
@@ -51,6 +51,7 @@ def test_eligibility_along_a_life(api: Api, backend: LocalBackend) -> None:
     in_notice_application(api)
     assert eligibility(api)["eligibility"] == "not_allowed" and "NO_CERTIFICATE" in codes(eligibility(api))
     sweep.run(LATER)
+    certified_since_the_first(CREDIT_CODE)
     allowed = eligibility(api)
     assert allowed["eligibility"] == "allowed" and allowed["grade"] == 1 and allowed["reasons"] == []
     wrong = eligibility(api, category="catering")

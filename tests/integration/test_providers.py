@@ -10,7 +10,7 @@ import pytest
 
 from grading import dal, elimination, rectifications, sweep
 from grading.audit import verify_chain
-from tests.conftest import ended_quarters
+from tests.conftest import certified_since_the_first, ended_quarters
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
@@ -30,6 +30,7 @@ LATER = datetime.now(UTC) + timedelta(days=20)
 def certified(api: Api) -> str:
     in_notice_application(api)
     assert sweep.run(LATER).certificates_issued == 1
+    certified_since_the_first(CREDIT_CODE)  # certified before the ended periods the tests assess
     provider = dal.get_provider(CREDIT_CODE)
     assert provider is not None
     return str(provider["certificate"]["number"])
@@ -141,6 +142,7 @@ def test_one_failing_provider_does_not_stop_the_others(api: Api, monkeypatch: py
     for cc in (CREDIT_CODE, second):
         in_notice_application(api, credit_code=cc)
     assert sweep.run(LATER).certificates_issued == 2
+    certified_since_the_first(CREDIT_CODE, second)
     for cc in (CREDIT_CODE, second):
         for period in (Q3, Q4):
             body = {"credit_code": cc, "period": period, "indicators": indicators(passing=False)}

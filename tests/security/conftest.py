@@ -16,6 +16,7 @@ import pytest
 from local.backend import LocalBackend
 from local.host import FunctionHost
 from local.template import Stack
+from tests.conftest import certified_since_the_first, ended_quarters
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
@@ -44,6 +45,7 @@ OFF_PANEL_EXPERT = "expert-offpanel"  # registered, in another category: never d
 MEMBER = ("provider-3", "providers")
 FORMER_MEMBER = ("provider-4", "providers")
 LATER = datetime.now(UTC) + timedelta(days=20)  # after every notice window opened today, days off included
+PERIOD = ended_quarters()[-1]  # the latest ended quarter: what a certified world is assessed for
 CRITERIA = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
 
 
@@ -266,6 +268,7 @@ def _certified(api: Api, world: World) -> None:
 
     sweep()
     render_artifacts()
+    certified_since_the_first(CREDIT_CODE)  # certified before the ended period it is assessed for
     provider = dal.get_provider(CREDIT_CODE)
     assert provider and provider.get("certificate"), provider
     world.certificate = provider["certificate"]["number"]
@@ -285,7 +288,7 @@ def _regrading(api: Api, world: World) -> None:
 
 
 def _rectification(api: Api, world: World) -> None:
-    body = {"credit_code": CREDIT_CODE, "period": "2026-Q1", "indicators": indicators(False)}
+    body = {"credit_code": CREDIT_CODE, "period": PERIOD, "indicators": indicators(False)}
     failed = api.call("POST", "/v1/assessments", body, who=ADMIN)
     assert failed.status == 201 and failed.body["rectification_id"], failed.body
     world.rectification_id = failed.body["rectification_id"]

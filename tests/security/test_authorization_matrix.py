@@ -25,6 +25,7 @@ from tests.integration.conftest import ADMIN, CREDIT_CODE, OTHER_PROVIDER, PROVI
 from tests.security.conftest import (
     FORMER_MEMBER,
     MEMBER,
+    PERIOD,
     World,
     call,
     error_shape_problem,
@@ -224,7 +225,7 @@ ROWS: list[Row] = [
         "anyone (the notice board page)"),
     # --- assessments, rectification, the provider record (ProvidersFunction)
     Row("RecordAssessment", "POST", "/v1/assessments",                  "401 403 403 403 403 403 201", "certified",
-        "admins", body=lambda w: {"credit_code": CREDIT_CODE, "period": "2026-Q1", "indicators": indicators(True)}),
+        "admins", body=lambda w: {"credit_code": CREDIT_CODE, "period": PERIOD, "indicators": indicators(True)}),
     Row("GetProvider", "GET", "/v1/providers/{credit_code}",            "401 200 404 404 404 200 200", "certified",
         "owner, reviewers, admins"),
     Row("ListRectifications", "GET", "/v1/rectifications",              "401 403 403 403 403 200 200", "rectification",

@@ -3,7 +3,7 @@ mix, and a retry of the same request (or the redelivery of the same record or me
 between a committed record and its artifact (notice page, certificate PDF) is healed by the stream's retries, or
 parked in the dead-letter queue.
 
-How: every boto3 client the functions use (CLIENTS: DynamoDB, S3, SQS, EventBridge) is wrapped so that the Nth
+How: every boto3 client the functions use (CLIENTS: DynamoDB, S3, SQS, EventBridge, SES) is wrapped so that the Nth
 SDK call of the request (N = 1 .. the calls a clean run makes) fails, as botocore would once its own retries are
 spent:
 - throttling, at any call: ProvisionedThroughputExceededException (DynamoDB), SlowDown 503 (S3),
@@ -13,7 +13,8 @@ spent:
 - a partial batch, at each batch send (SQS SendMessageBatch, EventBridge PutEvents): the first entry is
   delivered, the others are answered as failed.
 "Old or new" compares which items changed (keys with ids normalised) and which messages and events were sent
-(distinct bodies: delivery is at least once, so a retry may send one again) against a clean run.
+(distinct bodies: delivery is at least once, so a retry may send one again) against a clean run. Mails are counted,
+not collected: a person who gets the same mail twice after a retry is a failure, and so is one who gets none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +32,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from grading import dal, publisher, storage
+from grading.notify import send as notify_send
 from grading.store import queue
 from local.backend import LocalBackend
 from local.host import FunctionHost
@@ -38,6 +41,7 @@ from local.template import Stack
 from tests.integration.conftest import ADMIN, CREDIT_CODE, PROVIDER, REVIEWER, Api, application_body
 from tests.security.conftest import (
     LATER,
+    PERIOD,
     STATES,
     Answer,
     World,
@@ -50,13 +54,14 @@ from tests.security.conftest import (
     table,
 )
 
-# Every AWS client the functions use, by the function of the domain layer that returns it. A new client (SES, for
-# the notifier) is one more line here, and one WritePath whose `services` name it.
+# Every AWS client the functions use, by the function of the domain layer that returns it. A new client is one more
+# line here, and one WritePath whose `services` name it.
 CLIENTS: list[tuple[ModuleType, str]] = [
     (dal, "client"),
     (storage, "client"),
     (queue, "sqs"),
     (publisher, "client"),
+    (notify_send, "client"),
 ]
 BATCH_SENDS = {"send_message_batch": ("Entries", "Failed"), "put_events": ("Entries", "FailedEntryCount")}
 
@@ -74,6 +79,15 @@ class Outbox:
     """What left through the queues and the bus, across every attempt on one world (normalised, distinct)."""
 
     sent: set[tuple[str, str]] = field(default_factory=set)
+    mails: list[tuple[str, str]] = field(default_factory=list)  # (recipient, subject) of each mail SES accepted
+
+    def mail(self, kwargs: dict[str, Any]) -> None:
+        import email
+        from email.policy import default
+
+        message = email.message_from_bytes(kwargs["Content"]["Raw"]["Data"], policy=default)
+        for to in kwargs["Destination"]["ToAddresses"]:
+            self.mails.append((to, _ID.sub("<id>", str(message["Subject"]))))
 
     def record(self, operation: str, kwargs: dict[str, Any], delivered: int | None = None) -> None:
         entries = kwargs["Entries"][:delivered] if delivered is not None else kwargs["Entries"]
@@ -113,6 +127,8 @@ class Calls:
                     answer = attr(*args, **kwargs)
                     if name in BATCH_SENDS:
                         calls.outbox.record(name, kwargs)
+                    if name == "send_email":
+                        calls.outbox.mail(kwargs)
                     return answer
 
                 return operation
@@ -202,8 +218,12 @@ _MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 def changes(before: dict[str, Any], after: dict[str, Any], outbox: Outbox | None = None) -> list[tuple[str, ...]]:
     """Which items (and bucket objects) were added, removed or modified, and what was sent; ids normalised so two
     runs compare."""
-    sent = [("sent", what, body) for what, body in sorted(outbox.sent)] if outbox else []
-    return _stored(before, after) + sent
+    if outbox is None:
+        return _stored(before, after)
+    sent = [("sent", what, body) for what, body in sorted(outbox.sent)]
+    # Each mail with how many times it went out: a second copy after a retry is a change from the clean run.
+    mails = [("mail", to, subject, str(outbox.mails.count((to, subject)))) for to, subject in sorted(set(outbox.mails))]
+    return _stored(before, after) + sent + mails
 
 
 def _stored(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, ...]]:
@@ -231,6 +251,9 @@ class WritePath:
     # A job step that records its progress as it goes (counters, report objects) and is delivered again until it is
     # done: only the end state after the retry is checked, not the state after the fault.
     resumable: bool = False
+    # A consumer whose failed delivery is always delivered again (its queue does not know that the work looks done):
+    # the retry is made whenever the first delivery failed, not only when the state is not yet the new one.
+    redelivered: bool = False
     mix_bug: str = ""  # a known half-written state (strict xfail below); the retry must still heal it
 
 
@@ -309,6 +332,25 @@ def _publish_submitted(api: Api, world: World) -> Answer:
               "dynamodb": {"Keys": {"PK": image["PK"], "SK": image["SK"]}, "NewImage": image, "SequenceNumber": "1",
                            "StreamViewType": "NEW_AND_OLD_IMAGES"}}  # fmt: skip
     return _invoke(api, "EventPublisherFunction", [record])
+
+
+def _notify_passed(api: Api, world: World) -> Answer:
+    """NotifierFunction given the EventBridge event of the passed review (through its queue): the contact and the
+    member are told. Each delivery comes later than the one before by more than the queue's visibility timeout
+    (180 s) and the claim's lease: the moment a real redelivery would come, when a claim left behind is taken over."""
+    from unittest import mock
+
+    from grading import clock
+    from grading.events import events_for
+
+    app = table().get_item(Key={"PK": f"APP#{world.application_id}", "SK": "APPLICATION"})["Item"]  # not a call
+    [event] = events_for({**app, "status": "submitted"}, app)
+    body = {"version": "0", "id": "e-1", "source": "provider-grading", "detail-type": event.detail_type,
+            "time": "2026-12-01T00:00:00Z", "detail": json.loads(event.entry("bus")["Detail"])}  # fmt: skip
+    deliveries = world.extra["deliveries"] = world.extra.get("deliveries", 0) + 1
+    moment = clock.now() + timedelta(minutes=10 * deliveries)
+    with mock.patch.object(clock, "now", lambda: moment):
+        return _invoke(api, "NotifierFunction", [_message(body)])
 
 
 def _regrading_page(api: Api, world: World) -> Answer:
@@ -403,7 +445,7 @@ PATHS = [
         "assessment",
         "certified",
         _post(
-            "/v1/assessments", {"credit_code": CREDIT_CODE, "period": "2026-Q1", "indicators": indicators(False)}, ADMIN
+            "/v1/assessments", {"credit_code": CREDIT_CODE, "period": PERIOD, "indicators": indicators(False)}, ADMIN
         ),
         201,
     ),
@@ -451,6 +493,17 @@ PATHS = [
         resumable=True,
     ),
     WritePath("publish-events", "submitted", _publish_submitted, 200, services="events", http=False),
+    # one mail per recipient, each recorded as it is sent: a retry sends only the ones not yet sent (issue 22)
+    WritePath(
+        "notify",
+        "evaluating",
+        _notify_passed,
+        200,
+        services="dynamodb sesv2",
+        http=False,
+        resumable=True,
+        redelivered=True,
+    ),
     # who speaks for a provider (issue 15)
     WritePath(
         "invite-member",
@@ -508,7 +561,7 @@ def test_every_client_is_under_fault_injection() -> None:
     """Each client in CLIENTS is called by some write path (so faults are planned on it), and each path's
     clients are wrapped."""
     wrapped = {getattr(module, name)().meta.service_model.service_name for module, name in CLIENTS}
-    assert wrapped == {"dynamodb", "s3", "sqs", "events"}
+    assert wrapped == {"dynamodb", "s3", "sqs", "events", "sesv2"}
     assert {s for p in PATHS for s in p.services.split()} == wrapped
 
 
@@ -543,7 +596,7 @@ def run_faults(
         ):  # what is stored is old or new; messages may be partly sent (a retry sends)
             mixes.append(f"{where}: a mix was stored: {after} (expected nothing or {stored})")
         faults(None)
-        if first.status != path.ok and changes(before, snapshot(), faults.outbox) != expected:
+        if first.status != path.ok and (path.redelivered or changes(before, snapshot(), faults.outbox) != expected):
             retry = path.send(api, world)  # not done: a retry must complete it
             if retry.status != path.ok:
                 wrong.append(f"{where}: first {first.status}, the retry got {retry.status}: {retry.text[:200]}")

@@ -20,6 +20,7 @@ from tests.integration.conftest import ADMIN, CREDIT_CODE, PROVIDER, REVIEWER, A
 from tests.security.conftest import (
     CRITERIA,
     NON_UTF8_BODY_BUG,
+    PERIOD,
     UNSUPPORTED_MEDIA_TYPE_BUG,
     Answer,
     World,
@@ -336,7 +337,7 @@ def test_impossible_indicators_are_refused(api: Api, backend: LocalBackend, chan
     ind = indicators(True)
     change(ind)
     before = snapshot()
-    body = {"credit_code": world.credit_code, "period": "2026-Q1", "indicators": ind}
+    body = {"credit_code": world.credit_code, "period": PERIOD, "indicators": ind}
     error = refused(call(api, "POST", "/v1/assessments", body, who=ADMIN), 422)
     assert any(f.startswith(field) for f in fields_of(error)), error
     assert snapshot() == before

@@ -86,3 +86,14 @@ def test_score_within_bounds(quality: int, market: int, satisfied: int, orders: 
         ),
     )
     assert Decimal(0) <= outcome.score <= Decimal(100)
+
+
+def test_a_period_that_ended_before_the_certification_is_refused() -> None:
+    from grading.assessment import before_certification
+
+    assert "before the provider was certified on 2026-07-06" in str(before_certification("2026-Q1", "2026-07-06"))
+    assert before_certification("2026-Q2", "2026-07-06") is not None  # ended on 30 June
+    assert before_certification("2026-Q3", "2026-07-06") is None  # certified during it
+    assert before_certification("2026-Q2", "2026-06-30") is None  # certified on its last day
+    assert before_certification("2025", "2026-01-01") is not None and before_certification("2026", "2026-12-31") is None
+    assert before_certification("2026-Q1", None) is None  # no date recorded (older records): not refused here

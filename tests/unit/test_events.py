@@ -34,3 +34,64 @@ def test_detail_carries_no_contact_data() -> None:
     [event] = events_for(None, app("submitted"))
     text = event.entry("default")["Detail"]
     assert "13800000000" not in text and "a@b.cn" not in text
+
+
+def objection(status: str) -> dict:
+    return {
+        "type": "objection",
+        "objection_id": "O1",
+        "notice_id": "N1",
+        "application_id": "A1",
+        "credit_code": "91350100M000100Y43",
+        "reason": "案例造假",
+        "filed_by": "someone",
+        "filed_at": "2026-01-02T00:00:00Z",
+        "status": status,
+    }
+
+
+def test_a_filed_objection_is_new_work_for_reviewers() -> None:
+    [filed] = events_for(None, objection("open"))
+    assert filed.detail_type == "ObjectionFiled"
+    assert filed.detail == {
+        "objection_id": "O1",
+        "notice_id": "N1",
+        "application_id": "A1",
+        "credit_code": "91350100M000100Y43",
+        "at": "2026-01-02T00:00:00Z",
+        "event_id": "objection:O1:filed",
+    }
+    assert "案例造假" not in filed.entry("default")["Detail"]  # the notifier reads the reason from the item
+    [resolved] = events_for(objection("open"), objection("dismissed"))
+    assert resolved.detail_type == "ObjectionResolved"
+    assert events_for(objection("open"), objection("open")) == []
+
+
+def order(status: str, reports: int) -> dict:
+    return {
+        "type": "rectification",
+        "rectification_id": "R1",
+        "credit_code": "91350100M000100Y43",
+        "period": "2026-Q2",
+        "deadline": "2026-08-15",
+        "status": status,
+        "reports": [{"at": f"2026-08-0{i + 1}T00:00:00Z", "report": "已整改"} for i in range(reports)],
+    }
+
+
+def test_each_rectification_report_is_new_work_for_reviewers() -> None:
+    [reported] = events_for(order("open", 0), order("reported", 1))
+    assert reported.detail_type == "RectificationReported"
+    assert reported.detail == {
+        "rectification_id": "R1",
+        "credit_code": "91350100M000100Y43",
+        "period": "2026-Q2",
+        "deadline": "2026-08-15",
+        "at": "2026-08-01T00:00:00Z",
+        "event_id": "rectification:R1:reported:1",
+    }
+    [again] = events_for(order("rejected", 1), order("reported", 2))  # reported again after a rejection
+    assert again.detail["event_id"] == "rectification:R1:reported:2"
+    assert events_for(None, order("open", 0)) == []
+    assert events_for(order("reported", 1), order("accepted", 1)) == []
+    assert events_for(order("reported", 1), order("reported", 1)) == []

@@ -145,3 +145,19 @@ def test_settings_documents_drop_read_only_fields_and_refuse_unknown_ones() -> N
     assert AssessmentSettings().scheme(4).version == "settings-v4"
     with pytest.raises(ValueError):
         parse("assessment", {"ban_dayz": 1})
+
+
+def test_the_numbers_that_moved_to_settings_have_no_environment_variable_left() -> None:
+    """Issue 16: the return deadline, the notice window and the qualification minimum live in the versioned
+    settings; an environment variable of the same name would look like a knob and change nothing (or worse)."""
+    from pathlib import Path
+
+    from grading.config import Settings
+
+    root = Path(__file__).resolve().parents[2]
+    gone = {"RETURN_DEADLINE_DAYS", "NOTICE_WINDOW_DAYS", "QUALIFICATION_MIN_DAYS"}
+    aliases = {f.alias for f in Settings.model_fields.values()}
+    assert not gone & aliases
+    local = [*sorted((root / "local").rglob("*.py")), *sorted((root / "local").rglob("*.json"))]
+    places = [root / "template.yaml", *local]
+    assert [p.name for p in places if any(name in p.read_text() for name in gone)] == []

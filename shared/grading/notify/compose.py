@@ -119,6 +119,35 @@ def objection_resolved(d: dict[str, Any]) -> list[Mail]:
     return [Mail("objection_resolved", provider_recipients(d["credit_code"], app), context)]
 
 
+def objection_filed(d: dict[str, Any]) -> list[Mail]:
+    """New work for the reviewers: an objection to resolve while the notice stays open."""
+    objection = dal.get_item(dal.objection_key(d["objection_id"])) or {}
+    if objection.get("status") != "open":
+        return []  # resolved since it was filed: nothing left to do
+    app = _application(d.get("application_id"))
+    context = {
+        "objection_id": d["objection_id"],
+        "notice_id": d.get("notice_id"),
+        "application_id": d.get("application_id"),
+        "provider_name": _provider_name(d["credit_code"], app),
+        "credit_code": d["credit_code"],
+        "reason": objection.get("reason"),
+        "filed_at": objection.get("filed_at") or d.get("at"),
+    }
+    return [Mail("objection_filed", reviewer_recipients(), context)]
+
+
+def rectification_reported(d: dict[str, Any]) -> list[Mail]:
+    """New work for the reviewers: a rectification report to verify."""
+    context = _rectification_context(d["rectification_id"])
+    if context is None or context["status"] != "reported":
+        return []  # verified since it was reported
+    order = dal.get_item(dal.rectification_key(d["rectification_id"])) or {}
+    reports = order.get("reports") or []
+    context |= {"report": (reports[-1] if reports else {}).get("report"), "reports": len(reports)}
+    return [Mail("rectification_reported", reviewer_recipients(), context)]
+
+
 def _rectification_context(rectification_id: str) -> dict[str, Any] | None:
     order = dal.get_item(dal.rectification_key(rectification_id))
     if order is None:
@@ -216,7 +245,9 @@ COMPOSERS: dict[str, Callable[[dict[str, Any]], list[Mail]]] = {
     "ApplicationReviewed": application_reviewed,
     "GradeDecided": grade_decided,
     "NoticePublished": notice_published,
+    "ObjectionFiled": objection_filed,
     "ObjectionResolved": objection_resolved,
+    "RectificationReported": rectification_reported,
     "AssessmentRecorded": assessment_recorded,
     "RectificationDeadlineNear": rectification_deadline_near,
     "QualificationExpiring": qualification_expiring,

@@ -22,6 +22,8 @@ SUBJECTS = {
     "grade_decided": "【分级结果】{{ provider_name }}：{{ grade }}",
     "notice_published": "【公示】{{ provider_name }}的分级结果已公示",
     "objection_resolved": "【异议处理结果】{{ provider_name }}的公示异议已处理",
+    "objection_filed": "【待处理异议】{{ provider_name }}的公示收到异议",
+    "rectification_reported": "【待核查整改】{{ provider_name }}{{ period }}的整改报告已提交",
     "rectification_opened": "【整改通知】{{ provider_name }}{{ period }}考核不合格，请于{{ deadline }}前完成整改",
     "rectification_deadline_near": "【整改提醒】整改期限{{ deadline }}即将到期",
     "qualification_expiring": "【资质到期提醒】{{ type or '资质证书' }}（{{ number }}）将于{{ valid_until }}到期",

@@ -2,9 +2,10 @@
 
 At-least-once, by choice. A mail is claimed in the table before SES is called and marked `sent` after; a claim
 whose sender died (its lease ran out) is taken over by the redelivery, so no mail is ever lost between a commit
-and a send. The one duplicate left: a sender that dies after SES accepted the mail and before it marked it sent,
-which the redelivery sends again. At-most-once would lose that mail instead, and a provider that misses its
-补正 deadline loses more than one who reads a notice twice.
+and a send. Once SES has accepted a mail nothing raises for it (marking it sent is retried, then logged): a failed
+delivery comes back after the lease and would send it again. The one duplicate left: a sender that dies after SES
+accepted the mail and before it marked it sent, which the redelivery sends again. At-most-once would lose that
+mail instead, and a provider that misses its 补正 deadline loses more than one who reads a notice twice.
 """
 
 from __future__ import annotations
@@ -87,9 +88,25 @@ def _send_one(event_id: str, mail: Mail, to: str, now: datetime, outcome: Outcom
     except Exception:
         dal_notify.release(event_id, to, day if cap is not None else None)
         raise
-    dal_notify.settle(event_id, to, "sent", now, message_id=reply.get("MessageId"))
+    _settle_sent(event_id, to, now, reply.get("MessageId"))
     outcome.sent += 1
     logger.info("mail sent", event_id=event_id, template=mail.template, message_id=reply.get("MessageId"))
+
+
+SETTLE_ATTEMPTS = 3
+
+
+def _settle_sent(event_id: str, to: str, now: datetime, message_id: str | None) -> None:
+    """SES has accepted the mail: record it, trying again if the table refuses for a moment. Never raise from
+    here: a failed delivery is delivered again after the claim's lease has run out, and would send a second copy.
+    If every attempt fails the claim stays `sending`, which only a redelivery for another mail could take over."""
+    for attempt in range(1, SETTLE_ATTEMPTS + 1):
+        try:
+            dal_notify.settle(event_id, to, "sent", now, message_id=message_id)
+            return
+        except Exception:
+            if attempt == SETTLE_ATTEMPTS:
+                logger.exception("mail sent but not recorded", event_id=event_id, message_id=message_id)
 
 
 def deliver(event: dict[str, Any], now: datetime) -> Outcome:
