@@ -29,6 +29,13 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ProviderGradingTests")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
 
 
+# Property tests assert behaviour, never time: on a shared 2-core machine running two workers a single example
+# can take seconds, so no per-example deadline and no too-slow health check (the example counts bound the time).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-machine")
+
 # Imported after sys.path is set up: the runner and the functions import the domain layer.
 from local.backend import LocalBackend  # noqa: E402
 from local.host import FunctionHost  # noqa: E402
