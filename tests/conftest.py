@@ -67,6 +67,7 @@ def host(stack: Stack, backend: LocalBackend) -> FunctionHost:
 _ONE_WORKER_LEVELS = ("e2e", "console")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.path))
