@@ -31,7 +31,7 @@ CHROMIUM_FLAGS = [
 HINT = "run `make web` (npm ci in web/) and scripts/system-deps.sh (chromium)"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -97,7 +97,7 @@ class Console:
         assert violations == [], f"{name}: {json.dumps(violations, ensure_ascii=False, indent=1)}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(request: pytest.FixtureRequest) -> LocalStack:
     """The console's own `python -m local serve`; CONSOLE_STACK="<api url> <backend url>" reuses a running one
     (handy while working on the console: the stack takes a while to start on a busy machine)."""

@@ -90,7 +90,9 @@ class Serve:
             return self.process.wait()
 
 
-@pytest.fixture(scope="session")
+# Package scope: the stack stops when its level's last test ends, so an idle stack does not poll through the rest
+# of the run (the console's conftest re-exports this fixture, and gets a stack of its own, stopped after it).
+@pytest.fixture(scope="package")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     serve = Serve(tmp_path_factory.mktemp("serve"), "--fresh")
     yield LocalStack(api=serve.api, backend=serve.backend, log_path=str(serve.log_path))
