@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import re
-import selectors
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -56,94 +55,6 @@ class QuietHandler(WSGIRequestHandler):
         pass  # one line per SDK call drowns the runner's own output
 
 
-_keeping_alive = threading.local()
-
-
-class _SelectorsShim:
-    """werkzeug.serving's `selectors`: as the module, except that on a keep-alive connection (KeepAliveHandler) the
-    drain after each response finds nothing to read (it would swallow the client's next request)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(selectors, name)
-
-    def DefaultSelector(self) -> Any:  # noqa: N802 - the module's name
-        return _NothingToRead() if getattr(_keeping_alive, "on", False) else selectors.DefaultSelector()
-
-
-class _NothingToRead:
-    def register(self, *args: Any) -> None:
-        pass
-
-    def select(self, timeout: float | None = None) -> list[Any]:
-        return []
-
-    def close(self) -> None:
-        pass
-
-
-class KeepAliveHandler(QuietHandler):
-    """HTTP/1.1 with kept-alive connections, so an SDK client does not open a TCP connection per call. Safe because
-    the app is wrapped in SerializingMiddleware, which reads what is left of each request's body (werkzeug's own
-    drain, which reads until the client stops sending, is disabled for these connections)."""
-
-    protocol_version = "HTTP/1.1"
-    # The headers and the body are two writes: with Nagle's algorithm the second waits for the client's delayed ACK
-    # (~40 ms) on a kept-alive connection.
-    disable_nagle_algorithm = True
-
-    def handle(self) -> None:
-        _keeping_alive.on = True
-        try:
-            super().handle()
-        finally:
-            _keeping_alive.on = False
-
-    def send_header(self, keyword: str, value: str) -> None:
-        if keyword.lower() == "connection" and value.lower() == "close" and not self._client_closes():
-            return  # werkzeug closes every connection; the client's own "Connection: close" is still honoured
-        super().send_header(keyword, value)
-
-    def _client_closes(self) -> bool:
-        return str(self.headers.get("Connection", "")).lower() == "close" if self.headers else True
-
-
-def _install_selectors_shim() -> None:
-    import werkzeug.serving
-
-    if not isinstance(werkzeug.serving.selectors, _SelectorsShim):
-        werkzeug.serving.selectors = _SelectorsShim()  # type: ignore[assignment]
-
-
-class _CountingInput:
-    """A request body stream that knows how much of its Content-Length is still unread."""
-
-    def __init__(self, stream: Any, length: int) -> None:
-        self.stream, self.left = stream, length
-
-    def read(self, size: int | None = -1) -> bytes:
-        if self.left <= 0:
-            return b""
-        want = self.left if size is None or size < 0 else min(size, self.left)
-        data = self.stream.read(want)
-        self.left -= len(data)
-        return bytes(data)
-
-    def readline(self, size: int | None = -1) -> bytes:
-        if self.left <= 0:
-            return b""
-        want = self.left if size is None or size < 0 else min(size, self.left)
-        data = self.stream.readline(want)
-        self.left -= len(data)
-        return bytes(data)
-
-    def __iter__(self) -> Any:
-        return iter(self.readline, b"")
-
-    def drain(self) -> None:
-        while self.left > 0 and self.read(65536):
-            pass
-
-
 class SerializingMiddleware:
     """Runs one request at a time: moto's backends are not thread-safe (two concurrent conditional
     TransactWriteItems were both seen to succeed), while real DynamoDB conditions are atomic."""
@@ -159,23 +70,12 @@ class SerializingMiddleware:
         if entry and INTERNAL_AGENT not in environ.get("HTTP_USER_AGENT", ""):
             with self._log_lock:
                 self.request_log.append(entry)
-        body = None
-        if "wsgi.input" in environ and not environ.get("wsgi.input_terminated"):  # werkzeug dechunks chunked ones
+        with self.lock:
+            result = self.app(environ, start_response)
             try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            body = environ["wsgi.input"] = _CountingInput(environ["wsgi.input"], length)
-        try:
-            with self.lock:
-                result = self.app(environ, start_response)
-                try:
-                    return [b"".join(result)]  # the body is produced under the lock too
-                finally:
-                    getattr(result, "close", lambda: None)()
-        finally:
-            if body is not None:
-                body.drain()  # what the app left unread, so the kept-alive connection's next request starts clean
+                return [b"".join(result)]  # the body is produced under the lock too
+            finally:
+                getattr(result, "close", lambda: None)()
 
 
 def classify(environ: dict[str, Any]) -> tuple[str, str] | None:
@@ -258,10 +158,7 @@ class LocalBackend:
             self.middleware.request_log.clear()
 
     def start(self) -> str:
-        _install_selectors_shim()
-        self._server = make_server(
-            self.host, self.port, self.middleware, threaded=True, request_handler=KeepAliveHandler
-        )
+        self._server = make_server(self.host, self.port, self.middleware, threaded=True, request_handler=QuietHandler)
         self.port = self._server.server_port
         self.url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
