@@ -96,6 +96,7 @@ class _StreamPoller(_Poller):
         self.table = self.stack.tables[source.table_logical_id]
         self.stream_arn: str | None = None
         self.iterators: dict[str, str] = {}
+        self.recheck = False  # set while a read is under way: if it raises, the next round describes the table
 
     def connect(self) -> None:
         self.ddb = internal_client("dynamodb", self.stack.region)
@@ -115,6 +116,13 @@ class _StreamPoller(_Poller):
         self.stream_arn = arn
 
     def poll_once(self) -> int:
+        if self.stream_arn is not None and self.iterators and not self.recheck:
+            # The stream is known: read on (one call a shard a round). A failed read (a reset dropped the table and
+            # its iterators) looks the table's stream up again next round.
+            self.recheck = True
+            total = self._read(self.stream_arn)
+            self.recheck = False
+            return total
         arn = self.ddb.describe_table(TableName=self.table)["Table"].get("LatestStreamArn")
         if arn is None:
             return 0
@@ -129,6 +137,12 @@ class _StreamPoller(_Poller):
                 for s in shards
             }
             self.stream_arn = arn
+        self.recheck = True
+        total = self._read(arn)
+        self.recheck = False
+        return total
+
+    def _read(self, arn: str) -> int:
         total = 0
         for shard_id, iterator in list(self.iterators.items()):
             response = self.streams.get_records(ShardIterator=iterator, Limit=self.source.batch_size)
