@@ -30,7 +30,7 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 24| one stored version of a settings document  | GetItem SETTINGS#<name> / VERSION#<6 digits>                | table |
 | 25| objections in a status, newest first       | Query GSI1PK=OBJECTIONS#<status>, GSI1SK desc (<filed>#<id>) | GSI1 |
 | 26| certified providers missing a period       | Query GSI1PK=CERTIFIED#<shard> (pattern 18), each page filtered on its projected `assessment_results` | GSI1 |
-| 27| a user's membership of a provider         | GetItem PROVIDER#<cc> / MEMBER#<sub>                        | table |
+| 27| a user's membership of a provider         | GetItem PROVIDER#<cc> / MEMBER#<sub>; where the provider record is read too, one BatchGet of both (members.provider_and_membership: an application's owner check, with its dossier) | table |
 | 28| a provider's members                      | Query PK=PROVIDER#<cc>, SK begins_with MEMBER# (consistent) | table |
 | 29| the providers a user is a member of       | Query GSI2PK=MEMBER_OF#<sub> (GSI2SK = <cc>)                | GSI2  |
 | 30| an invitation (its code = <id>.<secret>)  | GetItem INVITATION#<id> / INVITATION                        | table |
