@@ -24,7 +24,7 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 18| certified providers, in 16 shards, whole  | Query GSI1PK=CERTIFIED#<shard> (sparse: certified, not eliminated; projects every attribute, so a page is the read) | GSI1 |
 | 19| a re-grading run with its counter shards  | BatchGet REGRADING#<run id> / #RUN + #SHARD#<nn> (one per certified shard) | table |
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
-| 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>                       | table |
+| 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>; its review reads it in one BatchGet with the provider and the assessment settings | table |
 | 22| a provider's rectification orders         | Query GSI2PK=RECTS#<cc>, newest first (orders written before members: RECTS#<owner sub>) | GSI2  |
 | 23| the current version of a settings document | GetItem SETTINGS#<name> / CURRENT (with the others in one BatchGet; a change of a rectification order, a declared qualification reads the assessment settings in the BatchGet of its provider and the caller's membership, policy_store.key_of / from_found) | table |
 | 24| one stored version of a settings document  | GetItem SETTINGS#<name> / VERSION#<6 digits>                | table |

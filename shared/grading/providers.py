@@ -610,8 +610,12 @@ def review_qualification(
     else keeps it warned."""
     caller.require(Role.REVIEWER)
     for _ in range(_ATTEMPTS):
-        q = dal.get_item(dal.qualification_key(credit_code, number))
-        provider = dal.get_provider(credit_code)
+        # The qualification, its provider and the assessment settings: one BatchGet (patterns 21, 4, 23).
+        q_key = dal.qualification_key(credit_code, number)
+        provider, _, found = members.provider_and_membership(
+            caller, credit_code, q_key, policy_store.key_of("assessment")
+        )
+        q = found.get((q_key["PK"], q_key["SK"]))
         if q is None or provider is None:
             raise NotFound(f"qualification {number} of {credit_code} not found")
         if q["status"] != "pending":
@@ -650,6 +654,7 @@ def review_qualification(
                 f"qualification.{changed['status']}",
                 {"note": body.note},
                 extra=extra,
+                limit=policy_store.from_found("assessment", found).values.failure_limit,
             )
         except dal.TransactionConflict:
             continue
