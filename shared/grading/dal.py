@@ -31,7 +31,7 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 25| objections in a status, newest first       | Query GSI1PK=OBJECTIONS#<status>, GSI1SK desc (<filed>#<id>) | GSI1 |
 | 26| certified providers missing a period       | Query GSI1PK=CERTIFIED#<shard> (pattern 18), each page filtered on its projected `assessment_results` | GSI1 |
 | 27| a user's membership of a provider         | GetItem PROVIDER#<cc> / MEMBER#<sub>; where the provider record is read too, one BatchGet of both (members.provider_and_membership: an application's owner check, with its dossier) | table |
-| 28| a provider's members                      | Query PK=PROVIDER#<cc>, SK begins_with MEMBER# (consistent) | table |
+| 28| a provider's members                      | Query PK=PROVIDER#<cc>, SK begins_with MEMBER# (consistent); with the provider record: SK BETWEEN MEMBER# AND PROFILE, one Query (provider_with_members: listing and changing members) | table |
 | 29| the providers a user is a member of       | Query GSI2PK=MEMBER_OF#<sub> (GSI2SK = <cc>)                | GSI2  |
 | 30| an invitation (its code = <id>.<secret>)  | GetItem INVITATION#<id> / INVITATION                        | table |
 | 31| a provider's applications, newest first   | Query PK=PROVIDER#<cc>, SK begins_with APP# (a summary copy written in every application transaction) | table |
@@ -240,6 +240,30 @@ def members_of(credit_code: str) -> list[dict[str, Any]]:
         ConsistentRead=True,
     )
     return [_versioned(_strip(i)) for i in items]
+
+
+def provider_with_members(credit_code: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Pattern 28 with the provider record: MEMBER#<sub> items and PROFILE sort next to each other in the
+    provider's partition (nothing of it sorts between them), so one consistent Query reads both."""
+    items = _query_all(
+        KeyConditionExpression="PK = :pk AND SK BETWEEN :m AND :profile",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"PROVIDER#{credit_code}"},
+            ":m": {"S": "MEMBER#"},
+            ":profile": {"S": "PROFILE"},
+        },
+        ConsistentRead=True,
+    )
+    provider: dict[str, Any] | None = None
+    members: list[dict[str, Any]] = []
+    for item in items:
+        record = _versioned(_strip(item))
+        if item["SK"] == "PROFILE":
+            provider = record
+            provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0  # as get_provider reads it
+        elif item["SK"].startswith("MEMBER#"):
+            members.append(record)
+    return provider, members
 
 
 def memberships_of(sub: str) -> list[dict[str, Any]]:

@@ -169,11 +169,11 @@ def claim(provider: dict[str, Any], app: dict[str, Any], at: str, actor: str) ->
 
 
 def _roster(credit_code: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The provider and its members by sub, the legacy owner included (marked `legacy`)."""
-    provider = dal.get_provider(credit_code)
+    """The provider and its members by sub, the legacy owner included (marked `legacy`): one Query."""
+    provider, listed = dal.provider_with_members(credit_code)
     if provider is None:
         raise NotFound(f"provider {credit_code} not found")
-    members = {m["sub"]: m for m in dal.members_of(credit_code)}
+    members = {m["sub"]: m for m in listed}
     legacy = legacy_admin(provider)
     if legacy and legacy not in members:
         members[legacy] = {
@@ -189,8 +189,8 @@ def _view(member: dict[str, Any]) -> MemberView:
 
 def list_members(caller: Caller, credit_code: str) -> MemberPage:
     caller.require(Role.PROVIDER, Role.REVIEWER, Role.ADMIN)
-    provider, members = _roster(credit_code)
-    if not (caller.is_staff or membership(caller, credit_code, provider)):
+    _, members = _roster(credit_code)
+    if not (caller.is_staff or _member_in(caller, members)):
         raise NotFound(f"provider {credit_code} not found")
     return MemberPage(items=[_view(m) for _, m in sorted(members.items())])
 
@@ -300,8 +300,13 @@ def _admins_after(members: dict[str, dict[str, Any]], changes: dict[str, dict[st
     return sum(1 for m in merged.values() if m is not None and m["role"] == ADMIN)
 
 
-def _require_admin(caller: Caller, credit_code: str, provider: dict[str, Any]) -> None:
-    found = membership(caller, credit_code, provider)
+def _member_in(caller: Caller, members: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """`membership`, out of the roster just read (consistent, the legacy owner included): no read of its own."""
+    return members.get(caller.sub) if caller.has(Role.PROVIDER) else None
+
+
+def _require_admin(caller: Caller, credit_code: str, members: dict[str, dict[str, Any]]) -> None:
+    found = _member_in(caller, members)
     if found is None:
         raise NotFound(f"provider {credit_code} not found")
     if found["role"] != ADMIN:
@@ -316,7 +321,7 @@ def invite(caller: Caller, credit_code: str, body: InvitationIn, now: datetime) 
     caller.require(Role.PROVIDER)
     for _ in range(_ATTEMPTS):
         provider, members = _roster(credit_code)
-        _require_admin(caller, credit_code, provider)
+        _require_admin(caller, credit_code, members)
         at = iso(now)
         invitation_id = new_id()
         code = f"{invitation_id}.{secrets.token_hex(16)}"
@@ -390,7 +395,7 @@ def remove(caller: Caller, credit_code: str, sub: str, reason: str | None, now: 
     for _ in range(_ATTEMPTS):
         provider, members = _roster(credit_code)
         if not staff:
-            _require_admin(caller, credit_code, provider)
+            _require_admin(caller, credit_code, members)
         if sub not in members:
             raise NotFound(f"{sub} is not a member of {credit_code}")
         changes: dict[str, dict[str, Any] | None] = {sub: None}
