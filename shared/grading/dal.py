@@ -26,7 +26,7 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
 | 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>; its review reads it in one BatchGet with the provider and the assessment settings | table |
 | 22| a provider's rectification orders         | Query GSI2PK=RECTS#<cc>, newest first (orders written before members: RECTS#<owner sub>) | GSI2  |
-| 23| the current version of a settings document | GetItem SETTINGS#<name> / CURRENT (with the others in one BatchGet; a change of a rectification order, a declared qualification reads the assessment settings in the BatchGet of its provider and the caller's membership, policy_store.key_of / from_found) | table |
+| 23| the current version of a settings document | GetItem SETTINGS#<name> / CURRENT (with the others in one BatchGet; a change of a rectification order, a declared qualification reads the assessment settings in the BatchGet of its provider and the caller's membership, policy_store.key_of / from_found; a graded decision reads the notice and calendar settings in the BatchGet of its provider, get_provider_with) | table |
 | 24| one stored version of a settings document  | GetItem SETTINGS#<name> / VERSION#<6 digits>                | table |
 | 25| objections in a status, newest first       | Query GSI1PK=OBJECTIONS#<status>, GSI1SK desc (<filed>#<id>) | GSI1 |
 | 26| certified providers missing a period       | Query GSI1PK=CERTIFIED#<shard> (pattern 18), each page filtered on its projected `assessment_results` | GSI1 |
@@ -592,6 +592,19 @@ def get_provider(credit_code: str) -> dict[str, Any] | None:
     if provider is not None:
         provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0
     return provider
+
+
+def get_provider_with(
+    credit_code: str, *also: dict[str, str]
+) -> tuple[dict[str, Any] | None, dict[tuple[str, str], dict[str, Any]]]:
+    """The provider record (as get_provider reads it) and other items the request needs, in one consistent
+    BatchGet; the others keyed by (PK, SK)."""
+    key = provider_key(credit_code)
+    found = get_many([key, *also])
+    provider = found.get((key["PK"], key["SK"]))
+    if provider is not None:
+        provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0
+    return provider, found
 
 
 def audit_entries(credit_code: str) -> list[AuditEntry]:

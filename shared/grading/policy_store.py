@@ -75,8 +75,11 @@ def current(name: str) -> Stored:
     return read(name)[name]
 
 
-def read_with_calendar(name: str) -> tuple[Stored, calendar.Calendar]:
-    both = read(name, "calendar")
+def read_with_calendar(
+    name: str, found: dict[tuple[str, str], dict[str, Any]] | None = None
+) -> tuple[Stored, calendar.Calendar]:
+    """`found`: a BatchGet of the caller's that included `key_of(name)` and `key_of("calendar")`."""
+    both = read(name, "calendar") if found is None else {n: from_found(n, found) for n in (name, "calendar")}
     return both[name], both["calendar"].values.calendar()
 
 
