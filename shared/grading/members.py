@@ -210,7 +210,8 @@ def applications_spoken_for(caller: Caller) -> list[dict[str, Any]]:
         own += [a for a in items if a["application_id"] not in found and a["credit_code"] not in codes]
         if not token:
             break
-    providers = dal.get_many([dal.provider_key(cc) for cc in sorted({a["credit_code"] for a in own})][:100])
+    keys = [dal.provider_key(cc) for cc in sorted({a["credit_code"] for a in own})][:100]
+    providers = dal.get_many(keys) if keys else {}  # DynamoDB refuses a BatchGetItem of no keys (moto does not)
     for app in own:
         key = dal.provider_key(app["credit_code"])
         provider = providers.get((key["PK"], key["SK"]))
