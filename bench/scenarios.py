@@ -718,7 +718,26 @@ def scenarios(world: World) -> list[Scenario]:
 def variants(world: World) -> list[Scenario]:
     """Other happy paths of an endpoint worth a figure of their own (reported apart from the template's list)."""
     w = world
+
+    def colleague() -> tuple[str, str]:
+        """A member of one provider only (the certified one, with its application and rectification order)."""
+        w.shared_rectification()
+        result: tuple[str, str] = w.once("colleague", w.joined)
+        return result
+
     return [
+        Scenario(
+            "GET /v1/me/applications (a member of one provider)",
+            then(colleague, lambda c: Request("GET", "/v1/me/applications", None, (c[1], "providers"))),
+            reusable=True,
+            note="the template's scenario asks as provider-1, a member of every provider the bench made",
+        ),
+        Scenario(
+            "GET /v1/me/rectifications (a member of one provider)",
+            then(colleague, lambda c: Request("GET", "/v1/me/rectifications", None, (c[1], "providers"))),
+            reusable=True,
+            note="the template's scenario asks as provider-1, a member of every provider the bench made",
+        ),
         Scenario(
             "POST /v1/applications (no Idempotency-Key)",
             lambda: Request("POST", "/v1/applications", application_body(w.fresh_code()), PROVIDER, expect=201),
