@@ -166,13 +166,24 @@ def warm_up(system: System) -> Any:
     return client
 
 
-def run(system: System, quick: bool) -> tuple[list[EndpointResult], list[EndpointResult]]:
+def coverage(stack: Any, listed: list[Scenario]) -> dict[str, list[str]]:
+    """The Api routes of template.yaml without a scenario, and the scenarios of no route (a renamed or removed one)."""
+    routes = template_endpoints(stack)
+    names = [s.endpoint for s in listed]
+    return {
+        "without_scenario": [e for e in routes if e not in names],
+        "not_in_template": [e for e in names if e not in routes],
+    }
+
+
+def run(system: System, quick: bool) -> tuple[list[EndpointResult], list[EndpointResult], dict[str, list[str]]]:
     """Every endpoint of template.yaml, in a fresh backend (one without a scenario is reported as such); then the
-    variants."""
+    variants; and the coverage of the template's routes by the scenarios."""
     system.reset()
     raw_client = warm_up(system)
     world = World(system)
-    by_endpoint = {s.endpoint: s for s in scenarios(world)}
+    listed = scenarios(world)
+    by_endpoint = {s.endpoint: s for s in listed}
     chosen = [by_endpoint.get(e) or Scenario(e, _no_scenario) for e in template_endpoints(system.stack)]
     results: list[list[EndpointResult]] = [[], []]
     for group, scenario in [(0, s) for s in chosen] + [(1, s) for s in variants(world)]:
@@ -183,7 +194,7 @@ def run(system: System, quick: bool) -> tuple[list[EndpointResult], list[Endpoin
         status = result.error or f"{result.round_trip_count} round trips"
         print(f"  {scenario.endpoint:<66} {elapsed:5.1f}s  {status}", file=sys.stderr)
         results[group].append(result)
-    return results[0], results[1]
+    return results[0], results[1], coverage(system.stack, listed)
 
 
 def _no_scenario() -> Request:

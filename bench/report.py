@@ -20,8 +20,9 @@ SHORT = {
 }
 
 
-def endpoint_results(results: list[Any], variants: list[Any]) -> dict[str, Any]:
+def endpoint_results(results: list[Any], variants: list[Any], coverage: dict[str, list[str]]) -> dict[str, Any]:
     return {
+        "scenario_coverage": coverage,
         "round_trip_variants": {
             r.endpoint: {"round_trips": r.round_trip_count, "operations": r.operations, "latency_ms": r.latency_ms()}
             for r in variants
@@ -53,6 +54,10 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
     if "round_trips" in results:
         over = {k: v for k, v in results["round_trips"].items() if v is None or v > ROUND_TRIP_TARGET}
         checked["round_trips_at_most_3"] = {"met": not over, "over": over}
+    if "scenario_coverage" in results:  # every Api route of template.yaml measured, and no scenario of a gone route
+        coverage = results["scenario_coverage"]
+        met = not coverage["without_scenario"] and not coverage["not_in_template"]
+        checked["every_route_has_a_scenario"] = {"met": met, **coverage}
     if "init_ratio" in results:
         over = {k: v for k, v in results["init_ratio"].items() if v > INIT_RATIO_TARGET}
         checked["api_init_ratio_at_most_1.5"] = {"met": not over, "over": over}

@@ -231,7 +231,15 @@ class World:
         return result
 
     def shared_certified(self) -> tuple[str, str]:
-        result: tuple[str, str] = self.once("certified", self.certified)
+        """A certified provider with a few members besides its first admin (provider-1), as providers have."""
+
+        def with_members() -> tuple[str, str]:
+            cc, number = self.certified()
+            for _ in range(3):
+                self.join(cc)
+            return cc, number
+
+        result: tuple[str, str] = self.once("certified", with_members)
         return result
 
     def shared_objection(self) -> str:
@@ -253,6 +261,33 @@ class World:
 
         sqs = internal_client("sqs", self.system.stack.region)
         sqs.purge_queue(QueueUrl=self.system.stack.queue_url("RegradingQueue"))
+
+    def join(self, cc: str, role: str = "member") -> str:
+        """The sub of a fresh user who accepted an invitation to the provider (sent by its first admin)."""
+        sub = f"bench-member-{new_id()}"
+        body = {"email": f"{sub}@example.cn", "role": role}
+        invited = self.api("POST", f"/v1/providers/{cc}/invitations", body, who=PROVIDER, expect=201)
+        self.api("POST", f"/v1/invitations/{invited['code']}/accept", who=(sub, "providers"))
+        return sub
+
+    def shared_members(self) -> str:
+        """The certified provider (its members included)."""
+        return self.shared_certified()[0]
+
+    def joined(self) -> tuple[str, str]:
+        cc = self.shared_members()
+        return cc, self.join(cc)
+
+    def shared_document(self) -> tuple[str, str]:
+        app_id = self.shared_application()
+        view = self.api("GET", f"/v1/applications/{app_id}", who=PROVIDER)
+        return app_id, str(view["documents"][0]["document_id"])
+
+    def unsubscribe_token(self) -> str:
+        """The token a reminder email's unsubscribe link carries (made as the notifier makes it)."""
+        from grading import dal_notify
+
+        return str(self.once("token", lambda: dal_notify.unsubscribe_token("bench@example.cn", datetime.now(UTC))[0]))
 
     def shared_run(self) -> str:
         started = self.once("run", lambda: self.api("POST", "/v1/regradings", {"year": 2000}, who=ADMIN, expect=202))
@@ -300,6 +335,21 @@ def scenarios(world: World) -> list[Scenario]:
         number = f"BQ-{new_id()}"
         w.api("POST", f"/v1/providers/{cc}/qualifications", qualification_body(number), who=PROVIDER, expect=201)
         return Request("POST", f"/v1/providers/{cc}/qualifications/{number}/review", {"decision": "accepted"}, REVIEWER)
+
+    def conflict_ready() -> Request:
+        cc, _ = w.shared_certified()
+        expert = f"bench-{new_id()}"
+        body = {"expert_id": expert, "name": "基准专家", "specialties": ["bench_category"]}
+        w.api("POST", "/v1/experts", body, who=ADMIN, expect=201)
+        declared = {"credit_code": cc, "reason": "近三年曾在该公司任职"}
+        return Request("POST", f"/v1/experts/{expert}/conflicts", declared, (expert, "experts"), expect=201)
+
+    def accept_ready() -> Request:
+        cc = w.shared_members()
+        invited = w.api("POST", f"/v1/providers/{cc}/invitations", {"email": "li@example.cn"}, who=PROVIDER, expect=201)
+        return Request(
+            "POST", f"/v1/invitations/{invited['code']}/accept", None, (f"bench-member-{new_id()}", "providers")
+        )
 
     def decline_ready() -> Request:
         app_id, members = w.panel()
@@ -383,6 +433,22 @@ def scenarios(world: World) -> list[Scenario]:
             note="a pass: the stored documents are checked in S3",
         ),
         Scenario(
+            "POST /v1/applications/{application_id}/withdraw",
+            then(
+                w.submitted,
+                lambda a: Request("POST", f"/v1/applications/{a[0]}/withdraw", {"reason": "公司业务调整"}, PROVIDER),
+            ),
+        ),
+        Scenario(
+            "GET /v1/applications/{application_id}/documents/{document_id}",
+            then(
+                w.shared_document,
+                lambda d: Request("GET", f"/v1/applications/{d[0]}/documents/{d[1]}", None, PROVIDER),
+            ),
+            reusable=True,
+            note="the owner",
+        ),
+        Scenario(
             "GET /v1/me/applications",
             then(w.shared_application, lambda _: Request("GET", "/v1/me/applications", None, PROVIDER)),
             reusable=True,
@@ -409,6 +475,7 @@ def scenarios(world: World) -> list[Scenario]:
             reusable=True,
             note="repeated: the same change, a new version each time",
         ),
+        Scenario("POST /v1/experts/{expert_id}/conflicts", conflict_ready, note="a new expert declares its own"),
         Scenario(
             "POST /v1/schemes",
             lambda: Request("POST", "/v1/schemes", scheme_draft, ADMIN, expect=201),
@@ -440,6 +507,16 @@ def scenarios(world: World) -> list[Scenario]:
             "POST /v1/applications/{application_id}/decision",
             then(w.scored, lambda app: Request("POST", f"/v1/applications/{app}/decision", None, ADMIN)),
         ),
+        Scenario(
+            "GET /v1/me/panels",
+            then(w.shared_panel, lambda p: Request("GET", "/v1/me/panels", None, (p[1][0], "experts"))),
+            reusable=True,
+        ),
+        Scenario(
+            "GET /v1/summaries/providers",
+            then(w.shared_certified, lambda _: Request("GET", "/v1/summaries/providers", None, ADMIN)),
+            reusable=True,
+        ),
         # --- NoticesFunction
         Scenario("GET /v1/notices", then(w.shared_notice, lambda _: Request("GET", "/v1/notices")), reusable=True),
         Scenario(
@@ -465,6 +542,13 @@ def scenarios(world: World) -> list[Scenario]:
         ),
         Scenario("POST /v1/objections/{objection_id}/resolution", resolution_ready, note="dismissed"),
         Scenario(
+            "GET /v1/objections",
+            then(
+                w.shared_objection, lambda _: Request("GET", "/v1/objections", None, REVIEWER, query={"status": "open"})
+            ),
+            reusable=True,
+        ),
+        Scenario(
             "GET /v1/certificates/{number}",
             then(w.shared_certified, lambda c: Request("GET", f"/v1/certificates/{c[1]}")),
             reusable=True,
@@ -474,6 +558,13 @@ def scenarios(world: World) -> list[Scenario]:
             then(w.rendered_certificate, lambda n: Request("GET", f"/v1/certificates/{n}/pdf", expect=302)),
             reusable=True,
         ),
+        Scenario(
+            "GET /c/{number}",
+            then(w.shared_certified, lambda c: Request("GET", f"/c/{c[1]}")),
+            reusable=True,
+            note="the page a certificate's QR code opens",
+        ),
+        Scenario("GET /notices", then(w.shared_notice, lambda _: Request("GET", "/notices")), reusable=True),
         # --- ProvidersFunction
         Scenario("POST /v1/assessments", assessment, note="a pass of a new period"),
         Scenario(
@@ -516,6 +607,55 @@ def scenarios(world: World) -> list[Scenario]:
             then(w.shared_rectification, lambda _: Request("GET", "/v1/me/rectifications", None, PROVIDER)),
             reusable=True,
         ),
+        Scenario(
+            "GET /v1/assessments/missing",
+            then(
+                w.shared_certified,
+                lambda _: Request("GET", "/v1/assessments/missing", None, REVIEWER, query={"period": "2026-Q3"}),
+            ),
+            reusable=True,
+        ),
+        Scenario("GET /v1/settings/{name}", lambda: Request("GET", "/v1/settings/notice", None, ADMIN), reusable=True),
+        Scenario(
+            "PUT /v1/settings/{name}",
+            lambda: Request("PUT", "/v1/settings/notice", w.api("GET", "/v1/settings/notice", who=ADMIN), ADMIN),
+            note="the same values again: a new version each time",
+        ),
+        Scenario(
+            "GET /v1/providers/{credit_code}/members",
+            then(w.shared_members, lambda cc: Request("GET", f"/v1/providers/{cc}/members", None, PROVIDER)),
+            reusable=True,
+            note="four members",
+        ),
+        Scenario(
+            "POST /v1/providers/{credit_code}/invitations",
+            then(
+                w.shared_members,
+                lambda cc: Request(
+                    "POST", f"/v1/providers/{cc}/invitations", {"email": "li@example.cn"}, PROVIDER, expect=201
+                ),
+            ),
+            reusable=True,
+        ),
+        Scenario("POST /v1/invitations/{code}/accept", accept_ready),
+        Scenario(
+            "DELETE /v1/providers/{credit_code}/members/{sub}",
+            then(w.joined, lambda j: Request("DELETE", f"/v1/providers/{j[0]}/members/{j[1]}", None, PROVIDER)),
+            note="an admin removes a member",
+        ),
+        Scenario(
+            "PUT /v1/providers/{credit_code}/members/{sub}",
+            then(
+                w.joined,
+                lambda j: Request(
+                    "PUT",
+                    f"/v1/providers/{j[0]}/members/{j[1]}",
+                    {"role": "admin", "reason": "经核实营业执照，该公司法定代表人指定"},
+                    ADMIN,
+                ),
+            ),
+            note="staff appoint a member admin",
+        ),
         # --- RegradingFunction
         Scenario(
             "POST /v1/regradings",
@@ -539,6 +679,36 @@ def scenarios(world: World) -> list[Scenario]:
             then(w.shared_run, lambda run: Request("GET", f"/v1/regradings/{run}", None, ADMIN)),
             reusable=True,
         ),
+        Scenario(
+            "POST /v1/regradings/{run_id}/resume",
+            then(
+                lambda: (w.shared_run(), w.empty_regrading_queue())[0],
+                lambda run: Request("POST", f"/v1/regradings/{run}/resume", None, ADMIN, expect=202),
+            ),
+            note="a running run: every shard's first page queued again",
+        ),
+        # --- NotificationsFunction
+        Scenario(
+            "PUT /v1/reviewers/{sub}",
+            lambda: Request("PUT", "/v1/reviewers/reviewer-1", {"name": "李审核", "email": "li@example.cn"}, ADMIN),
+            reusable=True,
+        ),
+        Scenario(
+            "GET /v1/reviewers",
+            lambda: Request("GET", "/v1/reviewers", None, ADMIN),
+            reusable=True,
+        ),
+        Scenario(
+            "GET /unsubscribe/{token}",
+            then(w.unsubscribe_token, lambda t: Request("GET", f"/unsubscribe/{t}")),
+            reusable=True,
+        ),
+        Scenario(
+            "POST /unsubscribe/{token}",
+            then(w.unsubscribe_token, lambda t: Request("POST", f"/unsubscribe/{t}")),
+            reusable=True,
+            note="the page's form; again is harmless",
+        ),
         # --- ApiDocsFunction
         Scenario("GET /openapi.json", lambda: Request("GET", "/openapi.json"), reusable=True),
         Scenario("GET /docs", lambda: Request("GET", "/docs"), reusable=True),
@@ -548,7 +718,26 @@ def scenarios(world: World) -> list[Scenario]:
 def variants(world: World) -> list[Scenario]:
     """Other happy paths of an endpoint worth a figure of their own (reported apart from the template's list)."""
     w = world
+
+    def colleague() -> tuple[str, str]:
+        """A member of one provider only (the certified one, with its application and rectification order)."""
+        w.shared_rectification()
+        result: tuple[str, str] = w.once("colleague", w.joined)
+        return result
+
     return [
+        Scenario(
+            "GET /v1/me/applications (a member of one provider)",
+            then(colleague, lambda c: Request("GET", "/v1/me/applications", None, (c[1], "providers"))),
+            reusable=True,
+            note="the template's scenario asks as provider-1, a member of every provider the bench made",
+        ),
+        Scenario(
+            "GET /v1/me/rectifications (a member of one provider)",
+            then(colleague, lambda c: Request("GET", "/v1/me/rectifications", None, (c[1], "providers"))),
+            reusable=True,
+            note="the template's scenario asks as provider-1, a member of every provider the bench made",
+        ),
         Scenario(
             "POST /v1/applications (no Idempotency-Key)",
             lambda: Request("POST", "/v1/applications", application_body(w.fresh_code()), PROVIDER, expect=201),

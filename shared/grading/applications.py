@@ -220,6 +220,20 @@ def load_visible(caller: Caller, application_id: str) -> dal.Dossier:
     return dossier
 
 
+def _load_owned(caller: Caller, application_id: str) -> tuple[dal.Dossier, dict[str, Any] | None, bool]:
+    """`load_visible` for a change: the dossier, its provider, and whether the caller owns the application (the
+    provider and the caller's membership read in one BatchGet, patterns 1 then 4 + 27: two round trips)."""
+    dossier = dal.get_dossier(application_id)
+    app = dossier.application
+    if app is None:
+        raise NotFound(f"application {application_id} not found")
+    provider, member, _ = members.provider_and_membership(caller, app["credit_code"])
+    owns = members.owns_application(caller, app, provider, member)
+    if not (caller.is_staff or on_panel(caller, dossier) or owns):
+        raise NotFound(f"application {application_id} not found")
+    return dossier, provider, owns
+
+
 def _load_visible(caller: Caller, application_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     dossier = load_visible(caller, application_id)
     assert dossier.application is not None
@@ -281,8 +295,9 @@ def list_mine(caller: Caller, limit: int, token: str | None) -> ApplicationPage:
 
 def request_upload(caller: Caller, application_id: str, body: DocumentRequest, now: datetime) -> UploadTicket:
     caller.require(Role.PROVIDER)
-    app, _ = _load_visible(caller, application_id)
-    if not _owns(caller, app):
+    dossier, _, owns = _load_owned(caller, application_id)
+    app = dossier.application
+    if app is None or not owns:
         raise NotFound(f"application {application_id} not found")
     if Status(app["status"]) not in ACCEPTS_DOCUMENTS:
         raise Conflict(f"documents cannot be added to an application that is {app['status']}", code="INVALID_STATE")
@@ -361,11 +376,12 @@ def _change(
     application as it now is, without reading it again."""
 
     def attempt() -> ApplicationView:
-        app, docs = _load_visible(caller, application_id)
-        provider = dal.get_provider(app["credit_code"])
+        dossier, provider, owns = _load_owned(caller, application_id)
+        app, docs = dossier.application, dossier.documents
+        assert app is not None
         if provider is None:  # the provider record is written with the application: never absent
             raise RuntimeError(f"provider {app['credit_code']} missing for {application_id}")
-        if owner_only and not _owns(caller, app, provider):
+        if owner_only and not owns:
             raise NotFound(f"application {application_id} not found")
         before = app["status"]
         after = transition(before, action)

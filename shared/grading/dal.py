@@ -115,6 +115,30 @@ def members_of(credit_code: str) -> list[dict[str, Any]]:
     return [_versioned(_strip(i)) for i in items]
 
 
+def provider_with_members(credit_code: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Pattern 28 with the provider record: MEMBER#<sub> items and PROFILE sort next to each other in the
+    provider's partition (nothing of it sorts between them), so one consistent Query reads both."""
+    items = _query_all(
+        KeyConditionExpression="PK = :pk AND SK BETWEEN :m AND :profile",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"PROVIDER#{credit_code}"},
+            ":m": {"S": "MEMBER#"},
+            ":profile": {"S": "PROFILE"},
+        },
+        ConsistentRead=True,
+    )
+    provider: dict[str, Any] | None = None
+    members: list[dict[str, Any]] = []
+    for item in items:
+        record = _versioned(_strip(item))
+        if item["SK"] == "PROFILE":
+            provider = record
+            provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0  # as get_provider reads it
+        elif item["SK"].startswith("MEMBER#"):
+            members.append(record)
+    return provider, members
+
+
 def memberships_of(sub: str) -> list[dict[str, Any]]:
     """Pattern 29 (an index: eventually consistent; authorization reads pattern 27 instead)."""
     items = _query_all(
@@ -247,6 +271,19 @@ def get_provider(credit_code: str) -> dict[str, Any] | None:
     if provider is not None:
         provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0
     return provider
+
+
+def get_provider_with(
+    credit_code: str, *also: dict[str, str]
+) -> tuple[dict[str, Any] | None, dict[tuple[str, str], dict[str, Any]]]:
+    """The provider record (as get_provider reads it) and other items the request needs, in one consistent
+    BatchGet; the others keyed by (PK, SK)."""
+    key = provider_key(credit_code)
+    found = get_many([key, *also])
+    provider = found.get((key["PK"], key["SK"]))
+    if provider is not None:
+        provider["audit_seq"] = _ints(provider.get("audit_seq")) or 0
+    return provider, found
 
 
 def audit_entries(credit_code: str) -> list[AuditEntry]:

@@ -4,6 +4,7 @@ or working days where the settings say so). Each answer carries the settings ver
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from grading import policy_store
 from grading.clock import iso
@@ -17,9 +18,13 @@ def return_deadline(today: date) -> tuple[date, str]:
     return days.deadline(today, review.return_deadline_days, review.return_working_days), stored.ref
 
 
-def notice_window(opened: datetime) -> tuple[str, str, str]:
-    """When a public notice (公示) opened at `opened` closes (ISO), the procurement contact, and the version."""
-    stored, days = policy_store.read_with_calendar("notice")
+NOTICE_SETTINGS = ("notice", "calendar")  # what notice_window reads
+
+
+def notice_window(opened: datetime, found: dict[tuple[str, str], dict[str, Any]] | None = None) -> tuple[str, str, str]:
+    """When a public notice (公示) opened at `opened` closes (ISO), the procurement contact, and the version;
+    `found`: the caller's BatchGet that read NOTICE_SETTINGS with its own items."""
+    stored, days = policy_store.read_with_calendar("notice", found)
     notice = stored.values
     closes = days.window_end(opened, notice.window_days, settings().tz, notice.working_days)
     return iso(closes), notice.procurement_contact, stored.ref

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from grading import dal, deadlines, panel
+from grading import dal, deadlines, panel, policy_store
 from grading.applications import load_visible
 from grading.audit import canonical, entry_for
 from grading.clock import iso
@@ -393,6 +393,9 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
             ],
         )
         graded = result.grade is not None
+        # The provider, with the notice settings a graded decision's notice needs: one BatchGet (patterns 4, 23).
+        settings_keys = [policy_store.key_of(n) for n in deadlines.NOTICE_SETTINGS] if graded else []
+        provider, found = dal.get_provider_with(app["credit_code"], *settings_keys)
         action = Action.DECIDE_GRADED if graded else Action.DECIDE_NOT_GRADED
         before, after = app["status"], transition(app["status"], action)
         at = iso(now)
@@ -420,7 +423,7 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
             )
         ]
         if notice_id:
-            extra.append(_grading_notice(notice_id, app, result.grade, result.total, now))
+            extra.append(_grading_notice(notice_id, app, result.grade, result.total, now, found))
         _commit(
             dossier,
             caller,
@@ -438,6 +441,7 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
             provider_updates={"last_evaluation_experts": record["members"]},
             extra=extra,
             slot="release" if releases_slot(before, after) else None,
+            provider=provider,
         )
         return DecisionView(
             application_id=application_id,
@@ -452,11 +456,17 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
 
 
 def _grading_notice(
-    notice_id: str, app: dict[str, Any], grade: int | None, total: Decimal, now: datetime
+    notice_id: str,
+    app: dict[str, Any],
+    grade: int | None,
+    total: Decimal,
+    now: datetime,
+    found: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The 公示 record; the notices pipeline renders it from the table's stream."""
+    """The 公示 record; the notices pipeline renders it from the table's stream. `found`: a BatchGet that read the
+    notice settings (deadlines.NOTICE_SETTINGS)."""
     at = iso(now)
-    closes_at, contact, used = deadlines.notice_window(now)  # the stored notice settings, on the official calendar
+    closes_at, contact, used = deadlines.notice_window(now, found)  # the stored settings, on the official calendar
     notice = {
         "notice_id": notice_id,
         "kind": "grading",

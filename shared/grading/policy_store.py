@@ -59,12 +59,26 @@ def read(*names: str) -> dict[str, Stored]:
     return {n: _stored(n, found.get((k["PK"], k["SK"]))) for n, k in zip(names, keys, strict=True)}
 
 
+def key_of(name: str) -> dict[str, str]:
+    """The current copy's key, for a caller that reads it in its own BatchGet (pattern 23 with other items)."""
+    return dal.settings_key(name)
+
+
+def from_found(name: str, found: dict[tuple[str, str], dict[str, Any]]) -> Stored:
+    """The current version, out of a BatchGet that included `key_of(name)`."""
+    key = dal.settings_key(name)
+    return _stored(name, found.get((key["PK"], key["SK"])))
+
+
 def current(name: str) -> Stored:
     return read(name)[name]
 
 
-def read_with_calendar(name: str) -> tuple[Stored, calendar.Calendar]:
-    both = read(name, "calendar")
+def read_with_calendar(
+    name: str, found: dict[tuple[str, str], dict[str, Any]] | None = None
+) -> tuple[Stored, calendar.Calendar]:
+    """`found`: a BatchGet of the caller's that included `key_of(name)` and `key_of("calendar")`."""
+    both = read(name, "calendar") if found is None else {n: from_found(n, found) for n in (name, "calendar")}
     return both[name], both["calendar"].values.calendar()
 
 

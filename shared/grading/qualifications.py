@@ -37,12 +37,16 @@ def _commit_qualification(
     *,
     new: bool = False,
     extra: list[dict[str, Any]] | None = None,
+    limit: int | None = None,
 ) -> None:
+    """`limit`: the assessment settings' failure limit, when the caller read them with its other items."""
     record = dict(q)
     version = record.pop("version", None)
     qualifications = {**(provider.get("qualifications") or {}), q["number"]: qualification_record(q)}
     after = {**provider, "qualifications": qualifications, "updated_at": at}
-    after["status"] = derive_status(after, policy_store.current("assessment").values.failure_limit)
+    if limit is None:
+        limit = policy_store.current("assessment").values.failure_limit
+    after["status"] = derive_status(after, limit)
     dal.commit(
         dal.Change(
             provider["credit_code"],
@@ -100,9 +104,11 @@ def advance_qualification(q: dict[str, Any], step: str, now: datetime) -> bool:
 def submit_qualification(caller: Caller, credit_code: str, body: QualificationIn, now: datetime) -> QualificationView:
     """The provider declares a new (renewed) qualification; it counts once a reviewer accepts it."""
     caller.require(Role.PROVIDER)
-    provider = dal.get_provider(credit_code)
-    if provider is None or not members.speaks_for(caller, credit_code, provider):
+    # The provider, the caller's membership and the assessment settings: one BatchGet (patterns 4, 27, 23).
+    provider, member, found = members.provider_and_membership(caller, credit_code, policy_store.key_of("assessment"))
+    if provider is None or member is None:
         raise NotFound(f"provider {credit_code} not found")
+    limit = policy_store.from_found("assessment", found).values.failure_limit
     if body.valid_until <= local_date(now):
         raise InvalidInput.field("valid_until", "must be in the future")
     if body.replaces and body.replaces not in (provider.get("qualifications") or {}):
@@ -122,7 +128,7 @@ def submit_qualification(caller: Caller, credit_code: str, body: QualificationIn
     }
     try:
         _commit_qualification(
-            provider, q, at, caller.sub, "qualification.submitted", {"replaces": body.replaces}, new=True
+            provider, q, at, caller.sub, "qualification.submitted", {"replaces": body.replaces}, new=True, limit=limit
         )
     except dal.TransactionConflict as lost:
         if "qualification" in lost.reasons:
@@ -139,8 +145,12 @@ def review_qualification(
     caller.require(Role.REVIEWER)
 
     def attempt() -> QualificationView:
-        q = dal.get_item(dal.qualification_key(credit_code, number))
-        provider = dal.get_provider(credit_code)
+        # The qualification, its provider and the assessment settings: one BatchGet (patterns 21, 4, 23).
+        q_key = dal.qualification_key(credit_code, number)
+        provider, _, found = members.provider_and_membership(
+            caller, credit_code, q_key, policy_store.key_of("assessment")
+        )
+        q = found.get((q_key["PK"], q_key["SK"]))
         if q is None or provider is None:
             raise NotFound(f"qualification {number} of {credit_code} not found")
         if q["status"] != "pending":
@@ -178,6 +188,7 @@ def review_qualification(
             f"qualification.{changed['status']}",
             {"note": body.note},
             extra=extra,
+            limit=policy_store.from_found("assessment", found).values.failure_limit,
         )
         return _qualification_view(changed)
 

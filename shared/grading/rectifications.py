@@ -47,13 +47,15 @@ def _change_rectification(
 ) -> RectificationView:
     def attempt() -> RectificationView:
         order = dal.get_item(dal.rectification_key(rectification_id))
-        provider = dal.get_provider(order["credit_code"]) if order is not None else None
-        if (
-            order is None
-            or provider is None
-            or (owner and not members.speaks_for(caller, order["credit_code"], provider))
-        ):
+        if order is None:
             raise NotFound(f"rectification {rectification_id} not found")
+        # The provider, the caller's membership and the assessment settings: one BatchGet (patterns 4, 27, 23).
+        provider, member, found = members.provider_and_membership(
+            caller, order["credit_code"], policy_store.key_of("assessment")
+        )
+        if provider is None or (owner and member is None):
+            raise NotFound(f"rectification {rectification_id} not found")
+        limit = policy_store.from_found("assessment", found).values.failure_limit
         at = iso(now)
         updated = apply(dict(order), at)
         version = updated.pop("version")
@@ -65,7 +67,7 @@ def _change_rectification(
                 order["credit_code"],
                 {
                     **provider,
-                    **_after_order(provider, rectification_id, updated["status"]),
+                    **_after_order(provider, rectification_id, updated["status"], limit),
                     "updated_at": at,
                 },
                 int(provider["audit_seq"]),
@@ -87,7 +89,7 @@ def _change_rectification(
     return retrying(attempt, what="provider")
 
 
-def _after_order(provider: dict[str, Any], rectification_id: str, status: str) -> dict[str, Any]:
+def _after_order(provider: dict[str, Any], rectification_id: str, status: str, limit: int) -> dict[str, Any]:
     """The provider's open and overdue orders (and so its status) once an order is `status`."""
     still = status in ("open", "reported", "rejected")
     changed = {
@@ -96,7 +98,6 @@ def _after_order(provider: dict[str, Any], rectification_id: str, status: str) -
             o for o in provider.get("overdue_rectifications") or [] if o != rectification_id or still
         ],
     }
-    limit = policy_store.current("assessment").values.failure_limit
     return {**changed, "status": derive_status({**provider, **changed}, limit)}
 
 

@@ -26,14 +26,14 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 18| certified providers, in 16 shards, whole  | Query GSI1PK=CERTIFIED#<shard> (sparse: certified, not eliminated; projects every attribute, so a page is the read) | GSI1 |
 | 19| a re-grading run with its counter shards  | BatchGet REGRADING#<run id> / #RUN + #SHARD#<nn> (one per certified shard) | table |
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
-| 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>                       | table |
+| 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>; its review reads it in one BatchGet with the provider and the assessment settings | table |
 | 22| a provider's rectification orders         | Query GSI2PK=RECTS#<cc>, newest first (orders written before members: RECTS#<owner sub>) | GSI2  |
-| 23| the current version of a settings document | GetItem SETTINGS#<name> / CURRENT (with the others in one BatchGet) | table |
+| 23| the current version of a settings document | GetItem SETTINGS#<name> / CURRENT (with the others in one BatchGet; a change of a rectification order, a declared qualification reads the assessment settings in the BatchGet of its provider and the caller's membership, policy_store.key_of / from_found; a graded decision reads the notice and calendar settings in the BatchGet of its provider, get_provider_with) | table |
 | 24| one stored version of a settings document  | GetItem SETTINGS#<name> / VERSION#<6 digits>                | table |
 | 25| objections in a status, newest first       | Query GSI1PK=OBJECTIONS#<status>, GSI1SK desc (<filed>#<id>) | GSI1 |
 | 26| certified providers missing a period       | Query GSI1PK=CERTIFIED#<shard> (pattern 18), each page filtered on its projected `assessment_results` | GSI1 |
-| 27| a user's membership of a provider         | GetItem PROVIDER#<cc> / MEMBER#<sub>                        | table |
-| 28| a provider's members                      | Query PK=PROVIDER#<cc>, SK begins_with MEMBER# (consistent) | table |
+| 27| a user's membership of a provider         | GetItem PROVIDER#<cc> / MEMBER#<sub>; where the provider record is read too, one BatchGet of both (members.provider_and_membership: an application's owner check, with its dossier) | table |
+| 28| a provider's members                      | Query PK=PROVIDER#<cc>, SK begins_with MEMBER# (consistent); with the provider record: SK BETWEEN MEMBER# AND PROFILE, one Query (provider_with_members: listing and changing members) | table |
 | 29| the providers a user is a member of       | Query GSI2PK=MEMBER_OF#<sub> (GSI2SK = <cc>)                | GSI2  |
 | 30| an invitation (its code = <id>.<secret>)  | GetItem INVITATION#<id> / INVITATION                        | table |
 | 31| a provider's applications, newest first   | Query PK=PROVIDER#<cc>, SK begins_with APP# (a summary copy written in every application transaction) | table |
