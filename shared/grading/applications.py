@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, deadlines, members, storage
+from grading import dal, deadlines, members
 from grading.audit import entry_for, next_entry
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -37,6 +37,7 @@ from grading.models import (
 )
 from grading.races import busy, retrying
 from grading.schemes import DEFAULT_SCHEME
+from grading.store import objects as storage
 
 # The documents a review needs to see in the bucket before it can pass an application.
 REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_CERTIFICATE)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, readmission, storage
+from grading import dal, readmission
 from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -25,6 +25,7 @@ from grading.lifecycle import Action, Status, history_entry, releases_slot, tran
 from grading.models import CertificateView
 from grading.races import exhausted, retrying
 from grading.standing import qualification_record, reminder_day
+from grading.store import objects as storage
 
 SWEEP = "daily-sweep"
 

@@ -12,8 +12,6 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from grading import dal
 from grading.clock import iso
 
@@ -170,20 +168,13 @@ def unsubscribe(token: str, now: datetime) -> bool:
     found = dal.get_item(token_key(token))
     if not found:
         return False
-    try:
-        dal.client().update_item(
-            TableName=dal.table_name(),
-            Key=dal._ser({"PK": f"CONTACT#{found['recipient']}", "SK": "PREFS"}),
-            UpdateExpression="SET reminders_off = :t, unsubscribed_at = if_not_exists(unsubscribed_at, :at)",
-            ConditionExpression="#tok = :token",
-            ExpressionAttributeNames={"#tok": "token"},
-            ExpressionAttributeValues={":t": {"BOOL": True}, ":at": {"S": iso(now)}, ":token": {"S": token}},
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
+    return dal.update_if(
+        {"PK": f"CONTACT#{found['recipient']}", "SK": "PREFS"},
+        "SET reminders_off = :t, unsubscribed_at = if_not_exists(unsubscribed_at, :at)",
+        "#tok = :token",
+        {"#tok": "token"},
+        {":t": {"BOOL": True}, ":at": {"S": iso(now)}, ":token": {"S": token}},
+    )
 
 
 # --- the reviewers' contact registry --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from grading import dal, storage
+from grading import dal
 from grading.audit import entry_for
 from grading.clock import iso
 from grading.errors import Conflict, InvalidInput, NotFound
@@ -20,6 +20,7 @@ from grading.ids import new_id
 from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
 from grading.models import NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
 from grading.races import retrying
+from grading.store import objects as storage
 
 # --- notices -------------------------------------------------------------------------------------------------
 

@@ -25,12 +25,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from grading import certificates, dal, storage
+from grading import certificates, dal
 from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.errors import Conflict, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
+from grading.store import objects as storage
 from grading.store import queue
 from grading.store.keys import counter_key, pk_sk, result_key, run_key, year_lock_key
 

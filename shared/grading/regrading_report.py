@@ -10,9 +10,10 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from grading import dal, storage
+from grading import dal
 from grading.clock import iso
 from grading.observability import logger
+from grading.store import objects as storage
 
 if TYPE_CHECKING:
     pass

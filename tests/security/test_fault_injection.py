@@ -29,8 +29,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from grading import dal, publisher, storage
-from grading.store import queue
+from grading import dal
+from grading.store import bus, queue
+from grading.store import objects as storage
 from local.backend import LocalBackend
 from local.host import FunctionHost
 from local.pollers import EventPollers
@@ -56,7 +57,7 @@ CLIENTS: list[tuple[ModuleType, str]] = [
     (dal, "client"),
     (storage, "client"),
     (queue, "sqs"),
-    (publisher, "client"),
+    (bus, "client"),
 ]
 BATCH_SENDS = {"send_message_batch": ("Entries", "Failed"), "put_events": ("Entries", "FailedEntryCount")}
 
