@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from grading import dal
 from grading.clock import iso
 from grading.observability import logger
+from grading.store import notices as store_notices
 from grading.store import objects as storage
 
 if TYPE_CHECKING:
@@ -104,15 +105,7 @@ def _notices(run: dict[str, Any], changed: list[dict[str, Any]], at: str) -> tup
             ],
         }
         items.append(
-            dal.tx_put(
-                dal.notice_key(notice_id),
-                "notice",
-                notice,
-                name="notice",
-                indexes=dal.notice_indexes(notice),
-                condition="attribute_not_exists(PK) OR regrading_run = :run",  # new, or this run's own
-                values={":run": run_id},
-            )
+            store_notices.run_notice_item(notice_id, notice, run_id)  # new, or this run's own
         )
     return notice_ids, items
 
