@@ -37,6 +37,7 @@ from grading.models import (
 )
 from grading.races import busy, retrying
 from grading.schemes import DEFAULT_SCHEME
+from grading.store import idempotency as store_idempotency
 from grading.store import objects as storage
 
 # The documents a review needs to see in the bucket before it can pass an application.
@@ -184,15 +185,7 @@ def _idempotency_record(key: dict[str, str], payload: str, answer: dict[str, Any
     """Put unless a live record is there (an expired one, not yet deleted by TTL, is replaced)."""
     expires = int(now.timestamp()) + settings().idempotency_ttl_seconds
     body = {"payload_sha256": payload, "answer": answer, "created_at": iso(now), "ttl": expires}
-    return dal.tx_put(
-        key,
-        "idempotency",
-        body,
-        name="idempotency",
-        condition="attribute_not_exists(PK) OR #ttl <= :now",
-        names={"#ttl": "ttl"},
-        values={":now": int(now.timestamp())},
-    )
+    return store_idempotency.idempotency_item(key, body, int(now.timestamp()))
 
 
 def _duplicate(cc: str, application_id: str | None) -> Conflict:
