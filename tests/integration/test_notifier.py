@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from grading import dal, dal_notify, sweep
+from grading import dal, sweep
+from grading.store import notifications as dal_notify
 from local import outbox
 from local.host import FunctionHost
 from local.pollers import EventPollers

@@ -16,13 +16,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from grading import dal_notify
 from grading.clock import local_date
 from grading.config import settings
 from grading.notify.compose import Mail, mails_for
 from grading.notify.render import render
 from grading.observability import logger
 from grading.store import mail as ses
+from grading.store import notifications as dal_notify
 
 
 @dataclass

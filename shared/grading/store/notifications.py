@@ -1,4 +1,4 @@
-"""The table's notification items (dal.py's access patterns 32-37): who was sent which event, the daily reminder
+"""The store's notification items (access patterns 32-37): who was sent which event, the daily reminder
 cap, reminder preferences and unsubscribe tokens, the reviewers' contact registry, and the reminders' Due reads.
 
 Emails never appear in keys: a recipient is keyed by the SHA-256 of the lower-cased address.
