@@ -1,9 +1,10 @@
 """ApplicationsFunction: applications, documents, resubmission and initial review (routes in grading.routes)."""
 
-from grading import dal, snapstart, storage
+from grading import dal, snapstart
 from grading.http import build_app, make_handler
 from grading.routes import applications
 from grading.routes.console_reads import documents_router
+from grading.store import objects as storage
 
 app = build_app(applications.router, documents_router)
 lambda_handler = make_handler(app)

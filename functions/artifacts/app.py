@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from grading import artifacts, dal, snapstart, storage
+from grading import artifacts, dal, snapstart
 from grading.observability import logger
+from grading.store import objects as storage
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 snapstart.prime(dal.client, storage.client)

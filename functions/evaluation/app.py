@@ -1,9 +1,10 @@
 """EvaluationFunction: experts, schemes, panels, scorecards and the grade decision (routes in grading.routes)."""
 
-from grading import dal, snapstart, storage
+from grading import dal, snapstart
 from grading.http import build_app, make_handler
 from grading.routes import evaluation
 from grading.routes.console_reads import panels_router
+from grading.store import objects as storage
 
 app = build_app(evaluation.router, panels_router)
 lambda_handler = make_handler(app)

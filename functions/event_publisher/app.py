@@ -7,9 +7,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from grading import publisher, snapstart
 from grading.observability import logger
+from grading.store import bus
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-snapstart.prime(publisher.client)
+snapstart.prime(bus.client)
 
 
 def record_handler(record: DynamoDBRecord) -> None:

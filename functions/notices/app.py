@@ -1,9 +1,10 @@
 """NoticesFunction: public notices and their pages, objections, certificate verification, and the pages people
 open (the certificate's verification page, the notice board) (routes in grading.routes)."""
 
-from grading import dal, snapstart, storage
+from grading import dal, snapstart
 from grading.http import build_app, make_handler
 from grading.routes import notices, pages
+from grading.store import objects as storage
 
 app = build_app(notices.router, pages.router)
 lambda_handler = make_handler(app)

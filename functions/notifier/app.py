@@ -12,10 +12,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from grading import clock, dal, snapstart
 from grading.notify import send
 from grading.observability import logger
+from grading.store import mail as ses
 
 # A batch whose every message failed is answered with every message listed, like any partial failure.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-snapstart.prime(dal.client, send.client)
+snapstart.prime(dal.client, ses.client)
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -1,8 +1,9 @@
 """RegradingFunction: starts annual re-grading runs and what-ifs, and reports their progress."""
 
-from grading import dal, snapstart, storage
+from grading import dal, snapstart
 from grading.http import build_app, make_handler
 from grading.routes import regradings
+from grading.store import objects as storage
 from grading.store import queue
 
 app = build_app(regradings.router)

@@ -7,8 +7,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from grading import dal, regrading, snapstart, storage
+from grading import dal, regrading, snapstart
 from grading.observability import logger
+from grading.store import objects as storage
 from grading.store import queue
 
 processor = BatchProcessor(event_type=EventType.SQS)

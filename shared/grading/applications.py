@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, deadlines, members, policy_store, storage
+from grading import dal, deadlines, members, policy_store
 from grading.audit import entry_for, next_entry
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -37,6 +37,8 @@ from grading.models import (
 )
 from grading.races import busy, retrying
 from grading.schemes import DEFAULT_SCHEME
+from grading.store import idempotency as store_idempotency
+from grading.store import objects as storage
 
 # The documents a review needs to see in the bucket before it can pass an application.
 REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_CERTIFICATE)
@@ -183,15 +185,7 @@ def _idempotency_record(key: dict[str, str], payload: str, answer: dict[str, Any
     """Put unless a live record is there (an expired one, not yet deleted by TTL, is replaced)."""
     expires = int(now.timestamp()) + settings().idempotency_ttl_seconds
     body = {"payload_sha256": payload, "answer": answer, "created_at": iso(now), "ttl": expires}
-    return dal.tx_put(
-        key,
-        "idempotency",
-        body,
-        name="idempotency",
-        condition="attribute_not_exists(PK) OR #ttl <= :now",
-        names={"#ttl": "ttl"},
-        values={":now": int(now.timestamp())},
-    )
+    return store_idempotency.idempotency_item(key, body, int(now.timestamp()))
 
 
 def _duplicate(cc: str, application_id: str | None) -> Conflict:

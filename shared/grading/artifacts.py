@@ -12,9 +12,10 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from grading import dal, site, storage
+from grading import dal, site
 from grading.categories import display_name
 from grading.observability import logger
+from grading.store import objects as storage
 
 
 def _moment(value: str | None) -> datetime | None:

@@ -33,6 +33,8 @@ from grading.models import (
 from grading.policy_store import Stored
 from grading.races import retrying
 from grading.standing import derive_status
+from grading.store import assessments as store_assessments
+from grading.store import rectifications as store_rectifications
 
 
 def _audit(provider: dict[str, Any], at: str, actor: str, action: str, data: dict[str, Any]) -> Any:
@@ -104,28 +106,14 @@ def _rectification(
             "opened_at": at,
             "reports": [],
         }
-        put = dal.tx_put(
-            dal.rectification_key(rectification_id),
-            "rectification",
-            order,
-            name="rectification",
-            new=True,
-            indexes=dal.rectification_indexes(order),
-        )
-        return rectification_id, [put]
+        return rectification_id, [store_rectifications.new_rectification_item(order)]
     if result != "fail" and rectification_id:
         # A correction turned a fail into a pass: its rectification order no longer stands.
         found_order = dal.get_item(dal.rectification_key(rectification_id))
         if found_order and found_order["status"] != "accepted":
             withdrawn = {**found_order, "status": "withdrawn", "closed_at": at}
-            put = dal.tx_put(
-                dal.rectification_key(rectification_id),
-                "rectification",
-                withdrawn,
-                name="rectification",
-                expected_version=withdrawn.pop("version"),
-            )
-            return None, [put]
+            version = withdrawn.pop("version")
+            return None, [store_rectifications.withdrawn_rectification_item(withdrawn, version)]
         return None, []
     return rectification_id, []
 
@@ -186,16 +174,7 @@ def record_assessment(caller: Caller, body: AssessmentIn, now: datetime) -> Asse
         ]
         rectification_id, extra = _rectification(body, provider, existing, outcome.result, stored, now)
         assessment = _record(caller, body, existing, outcome, rectification_id, stored, at)
-        extra.append(
-            dal.tx_put(
-                dal.assessment_key(cc, body.period),
-                "assessment",
-                assessment,
-                name="assessment",
-                new=existing is None,
-                expected_version=existing["version"] if existing else None,
-            )
-        )
+        extra.append(store_assessments.assessment_item(cc, body.period, assessment, existing))
         if rectification_id:
             open_orders.append(rectification_id)
         provider_after = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, readmission, storage
+from grading import dal, readmission
 from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.config import settings
@@ -25,6 +25,9 @@ from grading.lifecycle import Action, Status, history_entry, releases_slot, tran
 from grading.models import CertificateView
 from grading.races import exhausted, retrying
 from grading.standing import qualification_record, reminder_day
+from grading.store import certificates as store_certificates
+from grading.store import objects as storage
+from grading.store import qualifications as store_qualifications
 
 SWEEP = "daily-sweep"
 
@@ -109,29 +112,12 @@ def can_revoke(held: dict[str, Any] | None) -> bool:
 
 def issue(certificate: dict[str, Any]) -> dict[str, Any]:
     """A new certificate: its number is new (attribute_not_exists), in the Due index until it expires."""
-    return dal.tx_put(
-        dal.certificate_key(certificate["number"]),
-        "certificate",
-        certificate,
-        name="certificate",
-        new=True,
-        indexes=dal.certificate_indexes(certificate),
-    )
+    return store_certificates.new_certificate_item(certificate)
 
 
 def _replace(held: dict[str, Any], after: dict[str, Any], name: str) -> dict[str, Any]:
     """The held certificate replaced as a whole, under the one guard (the module docstring)."""
-    pdf = held.get("pdf_sha256")
-    return dal.tx_put(
-        dal.certificate_key(held["number"]),
-        "certificate",
-        {k: v for k, v in after.items() if k != "version"},
-        name=name,
-        expected_version=int(held["version"]),
-        indexes=dal.certificate_indexes(after),
-        condition="pdf_sha256 = :pdf" if pdf else "attribute_not_exists(pdf_sha256)",
-        values={":pdf": pdf} if pdf else None,
-    )
+    return store_certificates.replaced_certificate_item(held, after, name)
 
 
 def renew(held: dict[str, Any], valid_until: str, at: str) -> dict[str, Any]:
@@ -272,13 +258,7 @@ def _certify(app: dict[str, Any], provider: dict[str, Any], now: datetime, closi
     data["superseded"] = old_number
     qualifications = _qualifications(app)
     extra += [
-        dal.tx_put(
-            dal.qualification_key(app["credit_code"], n),
-            "qualification",
-            q,
-            name="qualification",
-            indexes=dal.qualification_indexes(q),
-        )
+        store_qualifications.copied_qualification_item(app["credit_code"], n, q)
         for n, q in sorted(qualifications.items())
         if q["valid_until"] > today.isoformat()
     ]

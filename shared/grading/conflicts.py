@@ -11,11 +11,11 @@ from datetime import datetime
 from grading import dal
 from grading.clock import iso
 from grading.errors import Forbidden, NotFound
-from grading.experts import pool_items  # the pools follow the expert record in one transaction
 from grading.identity import Caller, Role
 from grading.member_models import ConflictIn
 from grading.models import ExpertView
 from grading.races import retrying
+from grading.store import experts as store_experts
 
 
 def declare(caller: Caller, expert_id: str, body: ConflictIn, now: datetime) -> ExpertView:
@@ -49,10 +49,7 @@ def declare(caller: Caller, expert_id: str, body: ConflictIn, now: datetime) -> 
             ],
         }
         version = updated.pop("version")
-        dal.write(
-            dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
-            *pool_items(updated, current),
-        )
+        dal.write(*store_experts.changed_expert_items(expert_id, updated, current, version))  # pools follow
         return ExpertView.model_validate(updated)
 
     return retrying(attempt, what="expert record")

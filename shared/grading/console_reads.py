@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from grading import dal, storage
+from grading import dal
 from grading.applications import load_visible
 from grading.clock import iso
 from grading.errors import NotFound
 from grading.identity import Caller, Role
+from grading.store import objects as storage
 
 LINK_SECONDS = 300
 PANELS_PAGE_MAX = 50  # a panel and a scorecard key per application: one BatchGet of at most 100 keys

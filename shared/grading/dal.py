@@ -463,6 +463,25 @@ def add_once(key: dict[str, str], adds: dict[str, int], *, marker_attr: str, mar
     return {k: new.get(k) for k in adds}
 
 
+def update_if(key: dict[str, str], update: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> bool:
+    """One conditional UpdateItem, its expressions and (serialised) values as given; False when the condition
+    failed."""
+    try:
+        client().update_item(
+            TableName=table_name(),
+            Key=_ser(key),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
 def notices_page(limit: int, token: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Pattern 10."""
     return _query_index("GSI1", "GSI1PK", "NOTICES", limit, token)

@@ -11,6 +11,7 @@ from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.ids import new_id
 from grading.races import retrying
+from grading.store import notices as store_notices
 
 
 def _audit(provider: dict[str, Any], at: str, actor: str, action: str, data: dict[str, Any]) -> Any:
@@ -58,11 +59,7 @@ def eliminate(provider: dict[str, Any], now: datetime, ban_days: int | None = No
                 }
             ],
         }
-        extra = [
-            dal.tx_put(
-                dal.notice_key(notice_id), "notice", notice, name="notice", new=True, indexes=dal.notice_indexes(notice)
-            )
-        ]
+        extra = [store_notices.new_notice_item(notice_id, notice)]
         number = certificates.number_held(current) or None
         held = certificates.held_by(current)
         if held is not None and certificates.can_revoke(held):

@@ -29,6 +29,8 @@ from grading.models import (
 from grading.races import retrying
 from grading.schemes import DEFAULT_SCHEME, Scheme
 from grading.scoring import Card, decide
+from grading.store import notices as store_notices
+from grading.store import panels
 
 # --- the common shape of a provider-audited change ----------------------------------------------------------
 
@@ -182,16 +184,7 @@ def draw_panel(caller: Caller, application_id: str, now: datetime) -> PanelView:
             action="panel.drawn",
             audit_data={"round": round_, "seed": seed, "candidates": candidates, "drawn": drawn},
             application=updated,
-            extra=[
-                dal.tx_put(
-                    dal.panel_key(application_id, round_),
-                    "panel",
-                    record,
-                    name="panel",
-                    new=True,
-                    indexes=dal.panel_indexes(record, application_id),
-                )
-            ],
+            extra=[panels.panel_item(application_id, round_, record, version=None)],
             provider=provider,
         )
         dossier.application = updated
@@ -239,16 +232,7 @@ def decline(caller: Caller, application_id: str, reason: str, now: datetime) -> 
             now,
             action="panel.declined",
             audit_data={"round": round_, **decline_entry},
-            extra=[
-                dal.tx_put(
-                    dal.panel_key(application_id, round_),
-                    "panel",
-                    updated,
-                    name="panel",
-                    expected_version=version,
-                    indexes=dal.panel_indexes(updated, application_id),
-                )
-            ],
+            extra=[panels.panel_item(application_id, round_, updated, version=version)],
         )
         return panel_view(dossier, updated)
 
@@ -317,24 +301,8 @@ def submit_scorecard(
                 "scores": {k: str(v) for k, v in scores.items()},
                 "veto": card["veto"],
             },
-            extra=[
-                # The panel must still be open with this expert on it when the card lands.
-                dal.tx_check(
-                    dal.panel_key(application_id, round_),
-                    "#s = :open AND contains(members, :e)",
-                    {":open": "open", ":e": expert_id},
-                    name="panel",
-                    names={"#s": "status"},
-                ),
-                dal.tx_put(
-                    dal.card_key(application_id, round_, expert_id),
-                    "scorecard",
-                    {k: v for k, v in card.items() if v is not None},
-                    name="card",
-                    new=previous is None,
-                    expected_version=previous["version"] if previous else None,
-                ),
-            ],
+            # The panel must still be open with this expert on it when the card lands.
+            extra=panels.scorecard_items(application_id, round_, expert_id, card, previous),
         )
         return _card_view(card)
 
@@ -413,15 +381,7 @@ def make_decision(caller: Caller, application_id: str, now: datetime) -> Decisio
         }
         panel_record = {**record, "status": "closed", "closed_at": at}
         panel_version = panel_record.pop("version")
-        extra = [
-            dal.tx_put(
-                dal.panel_key(application_id, round_),
-                "panel",
-                panel_record,
-                name="panel",
-                expected_version=panel_version,
-            )
-        ]
+        extra = [panels.panel_item(application_id, round_, panel_record, version=panel_version)]
         if notice_id:
             extra.append(_grading_notice(notice_id, app, result.grade, result.total, now, found))
         _commit(
@@ -488,6 +448,4 @@ def _grading_notice(
             }
         ],
     }
-    return dal.tx_put(
-        dal.notice_key(notice_id), "notice", notice, name="notice", new=True, indexes=dal.notice_indexes(notice)
-    )
+    return store_notices.new_notice_item(notice_id, notice)

@@ -18,6 +18,7 @@ from grading.models import (
 )
 from grading.races import retrying
 from grading.schemes import DEFAULT_SCHEME, Scheme, SchemeDraft
+from grading.store import experts as store_experts
 
 # --- schemes ------------------------------------------------------------------------------------------------
 
@@ -46,17 +47,7 @@ def create_scheme(caller: Caller, draft: SchemeDraft, now: datetime) -> Scheme:
         number = int(str(pointer["scheme"]["version"]).lstrip("v")) if pointer else 1
         scheme = Scheme(**draft.model_dump(), version=f"v{number + 1}")
         body = {"scheme": scheme.model_dump(mode="json"), "created_at": iso(now), "created_by": caller.sub}
-        dal.write(
-            dal.tx_put(dal.scheme_key(scheme.version), "scheme", body, name="version", new=True),
-            dal.tx_put(
-                dal.CURRENT_SCHEME_KEY,
-                "scheme_pointer",
-                body,
-                name="current",
-                new=pointer is None,
-                expected_version=pointer["version"] if pointer else None,
-            ),
-        )
+        dal.write(*store_experts.scheme_version_items(scheme.version, body, pointer))
         return scheme
 
     return retrying(attempt)
@@ -67,22 +58,6 @@ def create_scheme(caller: Caller, draft: SchemeDraft, now: datetime) -> Scheme:
 
 def _expert_view(item: dict[str, Any]) -> ExpertView:
     return ExpertView.model_validate(item)
-
-
-def pool_items(expert: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The expert's entry in the pool of each specialty as it is now, and its removal from dropped ones (one pool
-    item per category, so a panel draw reads the pool and the provider in one BatchGet)."""
-    member = {"#E": dal.POOL_MEMBER_PREFIX + expert["expert_id"]}
-    entry = {"expert_id": expert["expert_id"], "active": expert["active"], "affiliations": expert["affiliations"]}
-    items = [
-        dal.tx_update(dal.pool_key(c), "SET #E = :entry", {":entry": entry}, name=f"pool:{c}", names=member)
-        for c in expert["specialties"]
-    ]
-    dropped = set((previous or {}).get("specialties", [])) - set(expert["specialties"])
-    items += [
-        dal.tx_update(dal.pool_key(c), "REMOVE #E", {}, name=f"pool-drop:{c}", names=member) for c in sorted(dropped)
-    ]
-    return items
 
 
 def register_expert(caller: Caller, body: ExpertIn, now: datetime) -> ExpertView:
@@ -101,10 +76,7 @@ def register_expert(caller: Caller, body: ExpertIn, now: datetime) -> ExpertView
     }
 
     def attempt() -> ExpertView:  # another expert of the same category written at the same moment: try again
-        dal.write(
-            dal.tx_put(dal.expert_key(body.expert_id), "expert", expert, name="expert", new=True),
-            *pool_items(expert, None),
-        )
+        dal.write(*store_experts.new_expert_items(body.expert_id, expert))
         return _expert_view(expert)
 
     def on_lost(lost: dal.TransactionConflict) -> None:
@@ -140,10 +112,7 @@ def update_expert(caller: Caller, expert_id: str, patch: ExpertPatch, now: datet
         updated["affiliations"] = sorted(set(updated["affiliations"]))
         updated["history"] = [*current.get("history", []), {"at": at, "actor": caller.sub, "changed": changes}]
         version = updated.pop("version")
-        dal.write(
-            dal.tx_put(dal.expert_key(expert_id), "expert", updated, name="expert", expected_version=version),
-            *pool_items(updated, current),
-        )
+        dal.write(*store_experts.changed_expert_items(expert_id, updated, current, version))
         return _expert_view(updated)
 
     return retrying(attempt)

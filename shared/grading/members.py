@@ -35,6 +35,7 @@ from grading.member_models import (
     MemberView,
 )
 from grading.races import retrying
+from grading.store import members as store_members
 
 ADMIN, MEMBER = "admin", "member"
 INVITATION_DAYS = 7
@@ -141,17 +142,6 @@ def member_record(
     }
 
 
-def _put_member(member: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
-    return dal.tx_put(
-        dal.member_key(member["credit_code"], member["sub"]),
-        "member",
-        {k: v for k, v in member.items() if k not in ("version", "legacy")},
-        name=f"member:{member['sub']}",
-        new=new,
-        indexes=dal.member_indexes(member),
-    )
-
-
 def claim(
     provider: dict[str, Any], app: dict[str, Any], at: str, actor: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -162,7 +152,7 @@ def claim(
     cc, applicant = app["credit_code"], app["owner_sub"]
     if not claimed(provider):
         admin = member_record(cc, applicant, ADMIN, app.get("owner_email"), at, actor, "claim")
-        return {**profile, "claimed_at": at, "claimed_by": applicant}, [_put_member(admin, new=True)]
+        return {**profile, "claimed_at": at, "claimed_by": applicant}, [store_members.member_item(admin, new=True)]
     stored = dal.get_item(dal.member_key(cc, applicant))
     if stored is None and legacy_admin(provider) != applicant:
         raise claimed_conflict(cc)
@@ -284,14 +274,16 @@ def _commit(
     for sub, member in changes.items():
         before = members.get(sub)
         if member is not None:
-            items.append(_put_member(member))
+            items.append(store_members.member_item(member))
         elif before is not None and not before.get("legacy"):
-            items.append(dal.tx_delete(dal.member_key(provider["credit_code"], sub), name=f"member:{sub}"))
+            items.append(store_members.member_removal_item(provider["credit_code"], sub))
     after = dict(provider)
     legacy = legacy_admin(provider)
     if legacy:
         if legacy not in changes:
-            items.append(_put_member({k: v for k, v in members[legacy].items() if k != "legacy"}, new=True))
+            items.append(
+                store_members.member_item({k: v for k, v in members[legacy].items() if k != "legacy"}, new=True)
+            )
         after.pop("owner_sub", None)
         after.setdefault("claimed_at", at)
         data = {**data, "migrated_owner": legacy}
@@ -340,7 +332,7 @@ def invite(caller: Caller, credit_code: str, body: InvitationIn, now: datetime) 
             "created_at": at,
             "expires_at": expires_at,
         }
-        put = dal.tx_put(dal.invitation_key(invitation_id), "invitation", invitation, name="invitation", new=True)
+        put = store_members.invitation_item(invitation, version=None)
         data = {"invitation_id": invitation_id, "role": body.role, "expires_at": expires_at}
         _commit(provider, members, {}, at, caller.sub, "member.invited", data, extra=[put])
         return InvitationCreated(invitation_id=invitation_id, code=code, expires_at=expires_at, role=body.role)
@@ -375,9 +367,7 @@ def accept(caller: Caller, code: str, now: datetime) -> InvitationAccepted:
         ) | {"invitation_id": invitation["invitation_id"], "invited_by": invitation.get("invited_by")}
         used = {**invitation, "status": "accepted", "accepted_by": caller.sub, "accepted_at": at}
         version = used.pop("version")
-        put = dal.tx_put(
-            dal.invitation_key(used["invitation_id"]), "invitation", used, name="invitation", expected_version=version
-        )
+        put = store_members.invitation_item(used, version=version)
         data = {"invitation_id": used["invitation_id"], "sub": caller.sub, "role": joined["role"]}
         _commit(provider, members, {caller.sub: joined}, at, caller.sub, "member.joined", data, extra=[put])
         return InvitationAccepted(credit_code=cc, role=joined["role"])

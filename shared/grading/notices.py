@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from grading import dal, storage
+from grading import dal
 from grading.audit import entry_for
 from grading.clock import iso
 from grading.errors import Conflict, InvalidInput, NotFound
@@ -20,6 +20,8 @@ from grading.ids import new_id
 from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
 from grading.models import NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
 from grading.races import retrying
+from grading.store import notices as store_notices
+from grading.store import objects as storage
 
 # --- notices -------------------------------------------------------------------------------------------------
 
@@ -116,21 +118,8 @@ def file_objection(caller: Caller, notice_id: str, body: ObjectionIn, now: datet
                 int(provider["audit_seq"]),
                 audit,
                 extra=[
-                    dal.tx_put(
-                        dal.objection_key(objection["objection_id"]),
-                        "objection",
-                        objection,
-                        name="objection",
-                        new=True,
-                        indexes=dal.objection_indexes(objection),
-                    ),
-                    dal.tx_check(
-                        dal.application_key(body.application_id),
-                        "#s = :in_notice",
-                        {":in_notice": Status.IN_NOTICE.value},
-                        name="application",
-                        names={"#s": "status"},
-                    ),
+                    store_notices.objection_item(objection, version=None),
+                    store_notices.still_in_status(body.application_id, Status.IN_NOTICE.value),
                 ],
             )
         )
@@ -214,16 +203,7 @@ def resolve_objection(caller: Caller, objection_id: str, body: ResolutionIn, now
             "resolved_at": at,
         }
         version = resolved.pop("version")
-        extra = [
-            dal.tx_put(
-                dal.objection_key(objection_id),
-                "objection",
-                resolved,
-                name="objection",
-                expected_version=version,
-                indexes=dal.objection_indexes(resolved),
-            )
-        ]
+        extra = [store_notices.objection_item(resolved, version=version)]
         application, slot = _upheld(app, objection, body, caller, at) if body.decision == "upheld" else (None, None)
         audit = entry_for(
             provider,

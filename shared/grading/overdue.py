@@ -12,6 +12,7 @@ from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.races import exhausted, retrying
 from grading.standing import derive_status
+from grading.store import rectifications as store_rectifications
 
 
 def mark_overdue(due: dict[str, Any], now: datetime) -> bool:
@@ -37,16 +38,7 @@ def mark_overdue(due: dict[str, Any], now: datetime) -> bool:
             action="rectification.overdue",
             data={"rectification_id": order["rectification_id"], "deadline": order["deadline"], "settings": stored.ref},
         )
-        extra = [
-            dal.tx_put(
-                dal.rectification_key(order["rectification_id"]),
-                "rectification",
-                marked,
-                name="rectification",
-                expected_version=version,
-                indexes=dal.rectification_indexes(marked),
-            )
-        ]
+        extra = [store_rectifications.changed_rectification_item(marked, version)]
         dal.commit(dal.Change(order["credit_code"], after, int(provider["audit_seq"]), audit, extra=extra))
         return True
 

@@ -15,6 +15,7 @@ from grading.clock import iso
 from grading.errors import Conflict, InvalidInput, NotFound
 from grading.identity import Caller, Role
 from grading.races import retrying
+from grading.store import settings as store_settings
 
 
 @dataclass(frozen=True)
@@ -117,16 +118,7 @@ def put(caller: Caller, name: str, document: Any, now: datetime) -> dict[str, An
             "changed_by": caller.sub,
             "changed_at": iso(now),
         }
-        current_copy = dal.tx_put(
-            dal.settings_key(name),
-            "settings",
-            body,
-            name="current",
-            new=before.version == 0,
-            condition=None if before.version == 0 else "settings_version = :read",
-            values=None if before.version == 0 else {":read": before.version},
-        )
-        dal.write(dal.tx_put(dal.settings_key(name, version), "settings", body, name="version", new=True), current_copy)
+        dal.write(*store_settings.settings_version_items(name, version, body, before.version))
         return _stored(name, body).document()
 
     return retrying(attempt, gave_up=_changed)

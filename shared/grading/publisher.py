@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any
-
-import boto3
+from typing import Any
 
 from grading.config import settings
 from grading.events import DomainEvent, events_for
 from grading.observability import logger
-
-if TYPE_CHECKING:
-    from mypy_boto3_events import EventBridgeClient
-
-
-@cache
-def client() -> EventBridgeClient:
-    return boto3.client("events")
+from grading.store import bus
 
 
 def publish_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> int:
@@ -25,7 +15,7 @@ def publish_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> in
     if not events:
         return 0
     entries: list[Any] = [e.entry(settings().event_bus_name) for e in events]
-    response = client().put_events(Entries=entries)
+    response = bus.put_events(entries)
     if response.get("FailedEntryCount"):
         # Raising makes the batch processor report this record, so the stream retries it (then the DLQ).
         raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} event(s): {response['Entries']}")
@@ -39,6 +29,6 @@ def publish(events: list[DomainEvent]) -> None:
     for start in range(0, len(events), 10):
         chunk = events[start : start + 10]
         entries: list[Any] = [e.entry(settings().event_bus_name) for e in chunk]
-        response = client().put_events(Entries=entries)
+        response = bus.put_events(entries)
         if response.get("FailedEntryCount"):
             raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} event(s): {response['Entries']}")

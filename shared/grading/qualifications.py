@@ -18,6 +18,7 @@ from grading.models import (
 )
 from grading.races import busy, retrying
 from grading.standing import derive_status, qualification_record, reminder_day
+from grading.store import qualifications as store_qualifications
 
 
 def _audit(provider: dict[str, Any], at: str, actor: str, action: str, data: dict[str, Any]) -> Any:
@@ -54,15 +55,7 @@ def _commit_qualification(
             int(provider["audit_seq"]),
             _audit(provider, at, actor, action, {"number": q["number"], **data}),
             extra=[
-                dal.tx_put(
-                    dal.qualification_key(provider["credit_code"], q["number"]),
-                    "qualification",
-                    record,
-                    name="qualification",
-                    new=new,
-                    expected_version=None if new else version,
-                    indexes=dal.qualification_indexes(record),
-                ),
+                store_qualifications.qualification_item(provider["credit_code"], record, new=new, version=version),
                 *(extra or []),
             ],
         )
@@ -171,15 +164,8 @@ def review_qualification(
                 replaced = {**old, "status": "replaced", "replaced_by": number}
                 listed = {**(provider.get("qualifications") or {}), old["number"]: qualification_record(replaced)}
                 provider = {**provider, "qualifications": listed}
-                extra.append(
-                    dal.tx_put(
-                        dal.qualification_key(credit_code, old["number"]),
-                        "qualification",
-                        replaced,
-                        name="replaced",
-                        expected_version=replaced.pop("version", None),
-                    )
-                )
+                version = replaced.pop("version", None)
+                extra.append(store_qualifications.replaced_qualification_item(credit_code, replaced, version))
         _commit_qualification(
             provider,
             changed,

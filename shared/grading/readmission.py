@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from grading import dal
+from grading.store import rectifications as store_rectifications
 
 STANDING_FIELDS = ("assessment_results", "assessment_scores", "consecutive_failures", "eliminated_at", "banned_until")
 
@@ -25,16 +26,8 @@ def new_standing(provider: dict[str, Any], at: str) -> tuple[dict[str, Any], lis
         if order is None or order["status"] in ("accepted", "withdrawn", "closed"):
             continue
         closed = {**order, "status": "closed", "closed_at": at, "closed_reason": "new standing after readmission"}
-        items.append(
-            dal.tx_put(
-                dal.rectification_key(rectification_id),
-                "rectification",
-                closed,
-                name="old-rectification",
-                expected_version=closed.pop("version"),
-                indexes=dal.rectification_indexes(closed),
-            )
-        )
+        version = closed.pop("version")
+        items.append(store_rectifications.changed_rectification_item(closed, version, name="old-rectification"))
     fields = {
         "status": "active",
         "consecutive_failures": 0,

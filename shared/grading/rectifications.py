@@ -22,6 +22,7 @@ from grading.models import (
 )
 from grading.races import retrying
 from grading.standing import derive_status
+from grading.store import rectifications as store_rectifications
 
 
 def _audit(provider: dict[str, Any], at: str, actor: str, action: str, data: dict[str, Any]) -> Any:
@@ -72,16 +73,7 @@ def _change_rectification(
                 },
                 int(provider["audit_seq"]),
                 audit,
-                extra=[
-                    dal.tx_put(
-                        dal.rectification_key(rectification_id),
-                        "rectification",
-                        updated,
-                        name="rectification",
-                        expected_version=version,
-                        indexes=dal.rectification_indexes(updated),
-                    )
-                ],
+                extra=[store_rectifications.changed_rectification_item(updated, version)],
             )
         )
         return _rect_view(updated)

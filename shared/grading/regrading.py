@@ -25,13 +25,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from grading import certificates, dal, storage
+from grading import certificates, dal
 from grading.audit import entry_for
 from grading.clock import iso, local_date
 from grading.errors import Conflict, NotFound
 from grading.identity import Caller, Role
 from grading.ids import new_id
+from grading.store import objects as storage
 from grading.store import queue
+from grading.store import regrading as store_regrading
 from grading.store.keys import counter_key, pk_sk, result_key, run_key, year_lock_key
 
 if TYPE_CHECKING:
@@ -63,19 +65,8 @@ def start(caller: Caller, year: int, now: datetime, draft: RegradingConfig | Non
         "started_at": iso(now),
         "started_by": caller.sub,
     }
-    items = [dal.tx_put(run_key(run_id), "regrading_run", run, name="run", new=True)]
-    items += [
-        dal.tx_put(
-            counter_key(run_id, n),
-            "regrading_counter",
-            {**dict.fromkeys(COUNTS, 0), "done": 0, "total": 0},
-            name="counter",
-            new=True,
-        )
-        for n in range(COUNTER_SHARDS)
-    ]
-    if not dry_run:
-        items.append(dal.tx_put(year_lock_key(year), "regrading_lock", {"run_id": run_id}, name="year", new=True))
+    counters = {**dict.fromkeys(COUNTS, 0), "done": 0, "total": 0}
+    items = store_regrading.start_items(run_id, run, counters, COUNTER_SHARDS, None if dry_run else year)
     from grading import regrading_resume  # the messages, and the retry that finds a run without them
 
     try:
@@ -328,19 +319,10 @@ def _commit_batch(run_id: str, shard: int, plans: list[Plan], dry_run: bool) -> 
     items: list[dict[str, Any]] = []
     for plan in plans:
         counts[plan.result["change"]] += 1
-        items.append(
-            dal.tx_put(result_key(run_id, plan.credit_code), "regrading_result", plan.result, name="result", new=True)
-        )
+        items.append(store_regrading.result_item(run_id, plan.credit_code, plan.result))
         if not dry_run:
             items.extend(plan.writes)
-    items.append(
-        dal.tx_update(
-            counter_key(run_id, shard),
-            "ADD done :done, " + ", ".join(f"{k} :{k}" for k in COUNTS),
-            {":done": len(plans), **{f":{k}": v for k, v in counts.items()}},
-            name="counter",
-        )
-    )
+    items.append(store_regrading.count_item(run_id, shard, len(plans), counts))
     dal.write(*items)
 
 

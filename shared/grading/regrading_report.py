@@ -10,15 +10,18 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from grading import dal, storage
+from grading import dal
 from grading.clock import iso
 from grading.observability import logger
+from grading.store import notices as store_notices
+from grading.store import objects as storage
+from grading.store import regrading as store_regrading
 
 if TYPE_CHECKING:
     pass
 
 from grading.regrading import COUNTS, TX_ITEMS, _started
-from grading.store.keys import run_key, year_lock_key
+from grading.store.keys import run_key
 
 NOTICE_ENTRIES = 500
 
@@ -103,15 +106,7 @@ def _notices(run: dict[str, Any], changed: list[dict[str, Any]], at: str) -> tup
             ],
         }
         items.append(
-            dal.tx_put(
-                dal.notice_key(notice_id),
-                "notice",
-                notice,
-                name="notice",
-                indexes=dal.notice_indexes(notice),
-                condition="attribute_not_exists(PK) OR regrading_run = :run",  # new, or this run's own
-                values={":run": run_id},
-            )
+            store_notices.run_notice_item(notice_id, notice, run_id)  # new, or this run's own
         )
     return notice_ids, items
 
@@ -128,7 +123,7 @@ def finalize(run_id: str, now: datetime) -> None:
     items: list[dict[str, Any]] = []
     if not run.get("dry_run"):
         notice_ids, items = _notices(run, [r for r in results if r["change"] in ("up", "down")], iso(now))
-        items.append(dal.tx_delete(year_lock_key(int(run["year"])), name="year"))
+        items.append(store_regrading.release_year_item(int(run["year"])))
     completed = {
         **run,
         "status": "completed",
@@ -138,9 +133,8 @@ def finalize(run_id: str, now: datetime) -> None:
         "notice_ids": notice_ids,
         "final_counts": counts,
     }
-    items.append(
-        dal.tx_put(run_key(run_id), "regrading_run", completed, name="run", expected_version=completed.pop("version"))
-    )
+    version = completed.pop("version")
+    items.append(store_regrading.changed_run_item(run_id, completed, version))
     # Notices go in transactions within DynamoDB's limits (100 items, 4 MB); the run flips to completed in the last.
     for chunk in _transactions(items):
         dal.write(*chunk)

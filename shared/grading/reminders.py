@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from grading import dal, dal_notify, publisher
+from grading import dal, publisher
 from grading.clock import iso, local_date
 from grading.events import DomainEvent
+from grading.store import notifications as dal_notify
 
 RECTIFICATION_AHEAD_DAYS = 3
 

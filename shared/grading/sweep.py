@@ -14,6 +14,7 @@ from grading import dal, elimination, lapse, overdue, qualifications, reminders
 from grading.certificates import certify, expire_certificate
 from grading.clock import iso, local_date
 from grading.observability import logger
+from grading.store import notices as store_notices
 
 
 @dataclass
@@ -133,14 +134,7 @@ def _closing(notice: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The transaction item that closes a notice and takes it out of the Due index."""
     closed = {**notice, "status": "closed", "closed_at": iso(now)}
     version = closed.pop("version")
-    return dal.tx_put(
-        dal.notice_key(notice["notice_id"]),
-        "notice",
-        closed,
-        name="notice",
-        expected_version=version,
-        indexes=dal.notice_indexes(closed),
-    )
+    return store_notices.changed_notice_item(closed, version)
 
 
 def close_notice(notice: dict[str, Any], now: datetime, report: SweepReport) -> None:

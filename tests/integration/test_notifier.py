@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from grading import dal, dal_notify, sweep
+from grading import dal, sweep
+from grading.store import notifications as dal_notify
 from local import outbox
 from local.host import FunctionHost
 from local.pollers import EventPollers
@@ -221,10 +222,10 @@ def test_a_sender_that_died_after_its_claim_loses_no_mail(api: Api, host: Functi
 
 
 def test_a_mail_ses_refused_is_sent_by_the_retry(api: Api, host: FunctionHost, monkeypatch: pytest.MonkeyPatch) -> None:
-    from grading.notify import send
+    from grading.store import mail as ses
 
     _, detail = returned(api)
-    real = send.client().send_email
+    real = ses.client().send_email
     calls = {"n": 0}
 
     def flaky(**kwargs: Any) -> Any:
@@ -233,7 +234,7 @@ def test_a_mail_ses_refused_is_sent_by_the_retry(api: Api, host: FunctionHost, m
             raise RuntimeError("SES throttled")
         return real(**kwargs)
 
-    monkeypatch.setattr(send.client(), "send_email", flaky)
+    monkeypatch.setattr(ses.client(), "send_email", flaky)
     failed = host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1"))
     assert failed == {"batchItemFailures": [{"itemIdentifier": "m1"}]} and mails(CONTACT) == []
     assert dal_notify.delivery(f"{detail['event_id']}:application_returned", CONTACT) is None  # claim given back

@@ -305,7 +305,7 @@ def _reminded(api: Api, world: World) -> None:
     """A reminder went to someone: their unsubscribe link exists."""
     from datetime import UTC, datetime
 
-    from grading import dal_notify
+    from grading.store import notifications as dal_notify
 
     world.unsubscribe_token = dal_notify.unsubscribe_token("reminded@example.cn", datetime.now(UTC))[0]
 

@@ -31,9 +31,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from grading import dal, publisher, storage
-from grading.notify import send as notify_send
-from grading.store import queue
+from grading import dal
+from grading.store import bus, mail, queue
+from grading.store import objects as storage
 from local.backend import LocalBackend
 from local.host import FunctionHost
 from local.pollers import EventPollers
@@ -60,8 +60,8 @@ CLIENTS: list[tuple[ModuleType, str]] = [
     (dal, "client"),
     (storage, "client"),
     (queue, "sqs"),
-    (publisher, "client"),
-    (notify_send, "client"),
+    (bus, "client"),
+    (mail, "client"),
 ]
 BATCH_SENDS = {"send_message_batch": ("Entries", "Failed"), "put_events": ("Entries", "FailedEntryCount")}
 

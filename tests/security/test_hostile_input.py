@@ -234,7 +234,8 @@ def test_markup_is_escaped_in_the_notice_page(api: Api) -> None:
 
 
 def test_markup_is_printed_as_text_in_the_certificate_pdf(api: Api, tmp_path: Any) -> None:
-    from grading import dal, storage
+    from grading import dal
+    from grading.store import objects as storage
 
     _hostile_world(api)
     sweep()

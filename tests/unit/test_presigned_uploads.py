@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from grading import storage
+from grading.store import objects as storage
 
 
 @pytest.fixture

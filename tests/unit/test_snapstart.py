@@ -16,6 +16,18 @@ from grading import snapstart
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def no_client_left_behind() -> Any:
+    """A client primed here has no endpoint of a test backend: cached, it would send a later test's calls to AWS."""
+    from grading import dal
+    from grading.store import bus, mail, objects, queue
+
+    factories = [dal.client, objects.client, queue.sqs, bus.client, mail.client]
+    yield
+    for factory in factories:
+        factory.cache_clear()
+
+
 @pytest.fixture
 def runtime(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """A stand-in for the runtime's snapshot_restore_py: collects the hooks registered."""

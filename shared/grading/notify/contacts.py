@@ -6,10 +6,10 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from grading import dal_notify
 from grading.clock import iso
 from grading.identity import Caller, Role
 from grading.models import ReviewerContactIn, ReviewerContactView
+from grading.store import notifications as dal_notify
 
 
 def put_reviewer(caller: Caller, sub: str, body: ReviewerContactIn, now: datetime) -> ReviewerContactView:

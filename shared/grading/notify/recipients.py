@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grading import dal, dal_notify
+from grading import dal
+from grading.store import notifications as dal_notify
 
 
 def _unique(addresses: list[str | None]) -> list[str]:

@@ -15,25 +15,15 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import boto3
-
-from grading import dal_notify
 from grading.clock import local_date
 from grading.config import settings
 from grading.notify.compose import Mail, mails_for
 from grading.notify.render import render
 from grading.observability import logger
-
-if TYPE_CHECKING:
-    from mypy_boto3_sesv2 import SESV2Client
-
-
-@cache
-def client() -> SESV2Client:
-    return boto3.client("sesv2")
+from grading.store import mail as ses
+from grading.store import notifications as dal_notify
 
 
 @dataclass
@@ -80,17 +70,13 @@ def _send_one(event_id: str, mail: Mail, to: str, now: datetime, outcome: Outcom
     rendered = render(mail.template, mail.context, base_url=config.public_base_url, unsubscribe_url=unsubscribe_url)
     raw = mime(to, rendered.subject, rendered.text, rendered.html, now, unsubscribe_url)
     try:
-        reply = client().send_email(
-            FromEmailAddress=config.sender_address,
-            Destination={"ToAddresses": [to]},
-            Content={"Raw": {"Data": raw}},
-        )
+        message_id = ses.send_raw(config.sender_address, to, raw)
     except Exception:
         dal_notify.release(event_id, to, day if cap is not None else None)
         raise
-    _settle_sent(event_id, to, now, reply.get("MessageId"))
+    _settle_sent(event_id, to, now, message_id)
     outcome.sent += 1
-    logger.info("mail sent", event_id=event_id, template=mail.template, message_id=reply.get("MessageId"))
+    logger.info("mail sent", event_id=event_id, template=mail.template, message_id=message_id)
 
 
 SETTLE_ATTEMPTS = 3

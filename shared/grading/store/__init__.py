@@ -53,7 +53,8 @@ before they expire), then `DUE#QUAL_EXPIRY` (reminded qualifications, by their e
 (open panels, by 3 days after the draw: the daily sweep reminds the experts whose scorecard is missing).
 The notice board (`GET /notices`, grading.pages) reads `DUE#NOTICE_CLOSE` whole as the list of open notices
 (pattern 14 with no upper bound), then pattern 10 for the rest; the certificate page is pattern 13 alone.
-The notification items (patterns 32-35) are read and written by `dal_notify.py`, with this module's client.
+The notification items (patterns 32-35) are read and written by `store/notifications.py` (imported as
+`dal_notify`), with dal.py's client.
 
 Items:
 

@@ -1,4 +1,4 @@
-"""The one module that talks to S3: presigned uploads of application documents and checks of what was stored.
+"""The store's one module that talks to S3: presigned uploads of application documents and checks of what was stored.
 
 Key layout: `applications/<application id>/<document id>/<safe file name>`. The bucket is private; uploads go
 straight to it with a presigned POST whose policy limits size and content type. Because a local backend (moto)

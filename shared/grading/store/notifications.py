@@ -1,4 +1,4 @@
-"""The table's notification items (dal.py's access patterns 32-37): who was sent which event, the daily reminder
+"""The store's notification items (access patterns 32-37): who was sent which event, the daily reminder
 cap, reminder preferences and unsubscribe tokens, the reviewers' contact registry, and the reminders' Due reads.
 
 Emails never appear in keys: a recipient is keyed by the SHA-256 of the lower-cased address.
@@ -11,8 +11,6 @@ import hashlib
 import secrets
 from datetime import datetime
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from grading import dal
 from grading.clock import iso
@@ -172,20 +170,13 @@ def unsubscribe(token: str, now: datetime) -> bool:
     found = dal.get_item(token_key(token))
     if not found:
         return False
-    try:
-        dal.client().update_item(
-            TableName=dal.table_name(),
-            Key=dal._ser({"PK": f"CONTACT#{found['recipient']}", "SK": "PREFS"}),
-            UpdateExpression="SET reminders_off = :t, unsubscribed_at = if_not_exists(unsubscribed_at, :at)",
-            ConditionExpression="#tok = :token",
-            ExpressionAttributeNames={"#tok": "token"},
-            ExpressionAttributeValues={":t": {"BOOL": True}, ":at": {"S": iso(now)}, ":token": {"S": token}},
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
+    return dal.update_if(
+        {"PK": f"CONTACT#{found['recipient']}", "SK": "PREFS"},
+        "SET reminders_off = :t, unsubscribed_at = if_not_exists(unsubscribed_at, :at)",
+        "#tok = :token",
+        {"#tok": "token"},
+        {":t": {"BOOL": True}, ":at": {"S": iso(now)}, ":token": {"S": token}},
+    )
 
 
 # --- the reviewers' contact registry --------------------------------------------------------------------------
