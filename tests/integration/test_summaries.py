@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from grading import sweep
 from grading.credit_code import check_character
-from tests.conftest import ended_quarters
+from tests.conftest import certified_since_the_first, ended_quarters
 from tests.integration.conftest import ADMIN, CREDIT_CODE, EXPERT, PROVIDER, REVIEWER, Api, in_notice_application
 from tests.integration.test_providers import assess
 
@@ -24,6 +24,7 @@ def test_counts_by_category_and_grade_and_names_those_at_risk(api: Api) -> None:
     in_notice_application(api, CREDIT_CODE, score=95)
     in_notice_application(api, SECOND, score=82)
     assert sweep.run(datetime.now(UTC) + timedelta(days=20)).certificates_issued == 2
+    certified_since_the_first(CREDIT_CODE, count=1)  # an assessment is for a period in which it was certified
     assert assess(api, PERIOD, passing=False).status == 201  # the first fails: warned, a rectification order open
 
     summary = api.call("GET", "/v1/summaries/providers", who=ADMIN)
