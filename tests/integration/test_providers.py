@@ -69,6 +69,9 @@ def test_second_assessment_of_a_period_needs_a_correction(api: Api) -> None:
     assert undone.body["consecutive_failures"] == 0 and undone.body["provider_status"] == "active"
     order = api.call("GET", f"/v1/rectifications/{corrected.body['rectification_id']}", who=REVIEWER).body
     assert order["status"] == "withdrawn"
+    # The withdrawn order stays in the provider's list of orders, as withdrawn (the record is kept, not hidden).
+    mine = api.call("GET", "/v1/me/rectifications", who=PROVIDER).body["items"]
+    assert [(o["rectification_id"], o["status"]) for o in mine] == [(corrected.body["rectification_id"], "withdrawn")]
 
 
 @pytest.mark.parametrize("period", ["2026-Q5", "2026", "Q3-2026", ""])

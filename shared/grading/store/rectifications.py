@@ -34,12 +34,6 @@ def changed_rectification_item(order: dict[str, Any], version: int, *, name: str
 
 
 def withdrawn_rectification_item(order: dict[str, Any], version: int) -> dict[str, Any]:
-    """The order withdrawn (its assessment corrected to a pass), optimistic on the `version` read. Written as it
-    always was: without index attributes, so it leaves the provider's list of orders (pattern 22)."""
-    return tx_put(
-        rectification_key(order["rectification_id"]),
-        "rectification",
-        order,
-        name="rectification",
-        expected_version=version,
-    )
+    """The order withdrawn (its assessment corrected to a pass), optimistic on the `version` read. It stays in the
+    provider's list of orders (pattern 22), as withdrawn, and is no longer due (pattern 14)."""
+    return changed_rectification_item(order, version)
