@@ -60,6 +60,7 @@ class _Poller:
     def __init__(self, owner: EventPollers, function: str) -> None:
         self.owner, self.stack, self.function = owner, owner.stack, function
         self.rounds = self.idle_round = self.processed = 0
+        self.failed_before = False
         self.wake = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"poller-{function}", daemon=True)
 
@@ -74,15 +75,19 @@ class _Poller:
             with self.owner.cond:
                 self.rounds += 1
                 this_round = self.rounds
+            failed = False
             try:
                 count = self.poll_once()
             except Exception:  # backend hiccups (a reset dropped the table): look again next round
                 log.debug("poll of %s failed", self.function, exc_info=True)
-                count = 0
+                count, failed = 0, True
             with self.owner.cond:
                 self.processed += count
-                if not count:
+                # A first failed round is not an empty one: after a reset the next round finds the new stream, and
+                # drain() must wait for it. A failure that repeats counts as idle, so drain() still returns.
+                if not count and not (failed and not self.failed_before):
                     self.idle_round = this_round
+                self.failed_before = failed
                 self.owner.cond.notify_all()
             if not count:
                 self.wake.wait(POLL_INTERVAL)
