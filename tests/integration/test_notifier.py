@@ -134,7 +134,8 @@ def test_each_step_of_a_life_tells_who_must_act(api: Api, pollers: EventPollers)
         "【分级结果】福州云服务有限公司：一级",
         "【公示】福州云服务有限公司的分级结果已公示",
     ]
-    decided, published = mails(CONTACT)[1:]
+    passed, decided, published = mails(CONTACT)
+    assert f"您的申请（编号 {app_id}）已通过初步审核，下一步将随机抽选专家进行实地考察。" in passed["text"]
     assert "拟定等级：一级，综合得分 90.00。" in decided["text"] and f"公示编号 {notice_id}" in decided["text"]
     assert f"/v1/notices/{notice_id}/html" in published["text"]
     panel = dal.get_dossier(app_id).panel()
@@ -164,6 +165,10 @@ def test_each_step_of_a_life_tells_who_must_act(api: Api, pollers: EventPollers)
     pollers.drain(timeout=60)
     reminders = [m for m in mails(CONTACT) if m["subject"].startswith("【整改提醒】")]
     assert [m["subject"] for m in reminders] == [f"【整改提醒】整改期限{order['deadline']}即将到期"]
+    assert (
+        f"整改通知（编号 {order['rectification_id']}，{Q3} 考核）的整改期限 {order['deadline']} 即将到期，"
+        "尚未收到通过验收的整改报告。" in reminders[0]["text"]
+    )
     assert "/unsubscribe/" in reminders[0]["text"] and "退订提醒" in reminders[0]["html"]
     assert reminders[0]["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -328,6 +333,8 @@ def test_experts_hear_of_their_seat_and_of_a_missing_scorecard(api: Api, pollers
     assert sorted(m["to"][0] for m in reminded) == sorted(f"{e}@experts.example.cn" for e in waiting)
     assert all(m["subject"] == "【评分提醒】福州云服务有限公司的评分表尚未提交" for m in reminded)
     assert "/unsubscribe/" in reminded[0]["text"]
+    assert f"福州云服务有限公司（申请编号 {app_id}）第 1 轮实地考察的专家组已于 " in reminded[0]["text"]
+    assert "抽选，您的评分表尚未提交。\n请尽快提交评分表。" in reminded[0]["text"]
     assert len(mails(f"{scorer}@experts.example.cn")) == 1  # only the seat
 
 
@@ -448,7 +455,7 @@ def test_an_invitation_is_mailed_to_the_invited_address_only(api: Api, host: Fun
     text = mail["text"]
     assert f"福州云服务有限公司（统一社会信用代码 {CREDIT_CODE}）的管理员邀请您以「管理员」身份加入该服务商" in text
     assert f"邀请码：{invitation['code']}\n" in text and f"有效期至：{invitation['expires_at']}" in text
-    assert f"POST /v1/invitations/{invitation['code']}/accept" in text
+    assert "/#/members），在“接受邀请”中填写邀请码。" in text and "POST" not in text  # the console, not the API
     assert f"<strong>邀请码：{invitation['code']}</strong>" in mail["html"]
     assert "不能退订" in text  # not a reminder: no unsubscribe link
     # Delivered again: nothing more. Accepted before the mail went out: nothing at all.
@@ -479,7 +486,8 @@ def test_reviewers_are_told_of_a_filed_objection(api: Api, host: FunctionHost) -
         f"福州云服务有限公司（统一社会信用代码 {CREDIT_CODE}）的分级结果公示（公示编号 {notice_id}）收到一项异议"
         f"（编号 {filed.body['objection_id']}），请在公示期内核查处理。" in mail["text"]
     )
-    assert "异议理由：服务案例<与事实不符>\n" in mail["text"] and "/v1/objections?status=open" in mail["text"]
+    assert "异议理由：服务案例<与事实不符>\n" in mail["text"] and "/#/objections\n" in mail["text"]
+    assert "/v1/" not in mail["text"] and '/#/objections">' in mail["html"]  # the console's page, not a JSON route
     assert "服务案例&lt;与事实不符&gt;" in mail["html"] and "<与事实不符>" not in mail["html"]
     assert mails(CONTACT) == []  # the provider hears of the outcome (ObjectionResolved), not of the filing
 
@@ -505,6 +513,7 @@ def test_reviewers_are_told_of_a_submitted_rectification_report(api: Api, host: 
     assert f"已提交{Q3}考核不合格的整改报告（整改单编号 {rectification_id}），请核查。" in mail["text"]
     assert "整改报告：已完成整改<附件>\n" in mail["text"] and f"整改截止日期：{order['deadline']}" in mail["text"]
     assert "已完成整改&lt;附件&gt;" in mail["html"]
+    assert "整改验收（控制台）：" in mail["text"] and "POST" not in mail["text"] and "/#/rect-review" in mail["html"]
     # Rejected, then reported again: a second report, a second mail that says so.
     rejected = api.call(
         "POST", f"/v1/rectifications/{rectification_id}/verification", {"decision": "rejected"}, who=REVIEWER
@@ -517,3 +526,50 @@ def test_reviewers_are_told_of_a_submitted_rectification_report(api: Api, host: 
     second = mails(REVIEWER_EMAIL)[-1]
     assert len(mails(REVIEWER_EMAIL)) == 2 and "第 2 次提交" in second["text"]
     assert "整改报告：补充整改" in second["text"]
+
+
+@pytest.mark.parametrize(
+    ("public_base_url", "expected"),
+    [
+        ("", "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod/unsubscribe/"),
+        ("https://grading.example.gov.cn", "https://grading.example.gov.cn/unsubscribe/"),
+    ],
+)
+def test_links_in_a_mail_start_at_the_public_base_url_else_the_apis_own(
+    api: Api, host: FunctionHost, public_base_url: str, expected: str
+) -> None:
+    """The template gives the notifier the PublicBaseUrl parameter (empty unless a custom domain is set) and the
+    API's URL; a mail's links are absolute either way (they read the PUBLIC_BASE_URL setting alone before)."""
+    returned(api)  # a provider with a contact to remind
+    host.env_overrides.update(
+        {
+            "PUBLIC_BASE_URL": public_base_url,
+            "API_BASE_URL": "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod",
+        }
+    )
+    try:
+        host.invoke("NotifierFunction", sqs_event("QualificationExpiring", expiring("Q-1"), "m1"))
+    finally:
+        for name in ("PUBLIC_BASE_URL", "API_BASE_URL"):
+            host.env_overrides.pop(name, None)
+    [reminder] = mails(CONTACT)
+    link = reminder["headers"]["List-Unsubscribe"].strip().strip("<>")
+    assert link.startswith(expected), link
+    assert f"退订：{link}" in reminder["text"]
+
+
+def test_the_template_gives_the_notifier_the_public_base_url_parameter(stack: Stack) -> None:
+    env = stack.functions["NotifierFunction"].env
+    assert env["PUBLIC_BASE_URL"] == ""  # the parameter's default: no custom domain
+    assert env["API_BASE_URL"].startswith("https://")
+
+
+def test_a_provider_not_graded_is_told_its_total_and_that_no_grade_was_given(api: Api, host: FunctionHost) -> None:
+    """GradeDecided without a grade (the total is under the lowest band): 不予评级, and no notice to wait for."""
+    app_id, _ = returned(api)
+    detail = {"application_id": app_id, "credit_code": CREDIT_CODE, "grade": None, "total": "58.50", "event_id": "g1"}
+    assert host.invoke("NotifierFunction", sqs_event("GradeDecided", detail, "m1")) == {"batchItemFailures": []}
+    mail = the_mail("【分级结果】", CONTACT)
+    assert mail["subject"] == "【分级结果】福州云服务有限公司：不予评级"
+    assert "综合得分 58.50，未达到最低等级要求，不予评级。" in mail["text"]
+    assert "公示" not in mail["text"]

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from grading import site
 from grading.clock import local_date
 from grading.config import settings
 from grading.notify.compose import Mail, mails_for
@@ -59,7 +60,7 @@ def _send_one(event_id: str, mail: Mail, to: str, now: datetime, outcome: Outcom
             dal_notify.settle(event_id, to, "unsubscribed", now, first=True)
             outcome.unsubscribed += 1
             return
-        unsubscribe_url = f"{config.public_base_url.rstrip('/')}/unsubscribe/{token}"
+        unsubscribe_url = site.link(f"/unsubscribe/{token}")
     day = local_date(now).isoformat()
     cap = (day, config.reminder_daily_cap) if mail.reminder else None
     state = dal_notify.claim(event_id, to, mail.template, now, config.notify_lease_seconds, cap)
@@ -67,7 +68,7 @@ def _send_one(event_id: str, mail: Mail, to: str, now: datetime, outcome: Outcom
         outcome.duplicates += state == "done"
         outcome.capped += state == "capped"
         return
-    rendered = render(mail.template, mail.context, base_url=config.public_base_url, unsubscribe_url=unsubscribe_url)
+    rendered = render(mail.template, mail.context, base_url=site.public_base_url(), unsubscribe_url=unsubscribe_url)
     raw = mime(to, rendered.subject, rendered.text, rendered.html, now, unsubscribe_url)
     try:
         message_id = ses.send_raw(config.sender_address, to, raw)
