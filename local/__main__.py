@@ -94,6 +94,12 @@ def invoke(args: argparse.Namespace) -> int:
         )
         return 2
     use_endpoint(args.backend or running("backend"))
+    host = FunctionHost(stack)
+    if not os.environ.get("PUBLIC_BASE_URL"):
+        # Links and QR codes point at the running serve, as they do for what serve itself invokes, not at an AWS
+        # URL the template names (issue 17). A backend given without a serve keeps the template's.
+        with contextlib.suppress(SystemExit):
+            host.env_overrides["PUBLIC_BASE_URL"] = running("api")
     if args.schedule is not None:
         event = scheduled_event(stack, args.function, args.schedule or None)
     elif args.event_file:
@@ -104,7 +110,7 @@ def invoke(args: argparse.Namespace) -> int:
     try:
         # Like `sam local invoke`: the function's logs go to stderr, only the result to stdout.
         with contextlib.redirect_stdout(sys.stderr):
-            result = FunctionHost(stack).invoke(args.function, event)
+            result = host.invoke(args.function, event)
     except Exception as exc:  # answer like `sam local invoke`: Lambda's error payload, non-zero exit
         error = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": traceback.format_exc()}
         print(json.dumps(error, indent=2, ensure_ascii=False))

@@ -161,6 +161,20 @@ def remove_serve_file(path: Path) -> None:
 def running(what: str, path: Path = SERVE_FILE) -> str:
     """The `api` or `backend` URL of the running serve, from its serve.json."""
     try:
-        return str(json.loads(path.read_text())[what])
-    except (OSError, ValueError, KeyError):
+        served = json.loads(path.read_text())
+        url, pid = str(served[what]), int(served["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
         raise SystemExit(f"no running `make serve` found ({path} is missing): start one first") from None
+    if not _alive(pid):  # a serve killed with -9 left its file behind
+        raise SystemExit(f"no running `make serve` found (process {pid} of {path} has ended): start one first")
+    return url
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True

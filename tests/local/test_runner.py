@@ -41,7 +41,7 @@ def test_real_template_loads_functions_routes_and_resolved_env() -> None:
         assert spec.handler == "app.lambda_handler"
         assert spec.code_dir.is_relative_to(REPO_ROOT / "functions")
         # Globals' layer first, then the function's own (SAM appends lists): only the renderers get RenderLayer.
-        renders = spec.logical_id in ("ArtifactsFunction", "NotifierFunction")
+        renders = spec.logical_id == "ArtifactsFunction"  # the mail templates need only Jinja2 (SharedLayer)
         extra = [REPO_ROOT / "layers/render"] if renders else []
         assert spec.layer_dirs == [REPO_ROOT / "shared", *extra]
         assert spec.env["TABLE_NAME"] == stack.tables["GradingTable"]

@@ -33,3 +33,15 @@ def test_a_presigned_link_is_s3v4_on_the_regional_endpoint(aws_region: str) -> N
     url = storage.presigned_get("certificates/SG-2026-X.pdf")
     assert url.startswith(f"https://grading-docs.s3.{aws_region}.amazonaws.com/certificates/")
     assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url
+
+
+def test_in_a_china_region_the_regional_endpoint_is_under_amazonaws_com_cn(
+    aws_region: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "cn-north-1")
+    storage.client.cache_clear()
+    ticket = storage.presigned_upload("applications/A/D/x.pdf", "application/pdf")
+    assert ticket["url"] == "https://grading-docs.s3.cn-north-1.amazonaws.com.cn/"
+    assert storage.presigned_get("certificates/SG-2026-X.pdf").startswith(
+        "https://grading-docs.s3.cn-north-1.amazonaws.com.cn/certificates/"
+    )

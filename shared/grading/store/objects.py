@@ -32,6 +32,11 @@ MAGIC = {
 }
 
 
+def _dns_suffix(region: str) -> str:
+    """The AWS partition's domain: the China regions (cn-north-1, cn-northwest-1) are under amazonaws.com.cn."""
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
 @cache
 def client() -> S3Client:
     """Signature v4 on the regional endpoint, so presigned forms and links work in every region from the first
@@ -43,7 +48,7 @@ def client() -> S3Client:
     return boto3.client(
         "s3",
         region_name=region,
-        endpoint_url=f"https://s3.{region}.amazonaws.com",
+        endpoint_url=f"https://s3.{region}.{_dns_suffix(region)}",
         config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
     )
 
