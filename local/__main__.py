@@ -18,33 +18,70 @@ from local.apigw import make_token
 from local.backend import LocalBackend, use_endpoint
 from local.events import EventRecorder
 from local.host import FunctionHost
-from local.pollers import EventPollers, scheduled_event
+from local.poller_process import PollerProcess
+from local.pollers import scheduled_event
 from local.server import DRAIN_PATH, ApiServer
 from local.state import STATE_DIR, StateKeeper, remove_serve_file, running, write_serve_file
-from local.template import load_stack
+from local.template import Stack, load_stack
 
 
 def serve(args: argparse.Namespace) -> int:
+    # Ctrl-C and `kill` both stop cleanly, from the first moment (a background job inherits SIGINT ignored, so set
+    # it explicitly); what was started by then is stopped in the finally below.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     stack = load_stack(args.template)
-    backend = LocalBackend(port=args.backend_port)
-    backend_url = backend.start()
-    backend.create_resources(stack)
     state_dir = Path(args.state_dir)
-    keeper = StateKeeper(stack, backend, state_dir / "state.json")
-    if args.fresh:
-        (state_dir / "state.json").unlink(missing_ok=True)
-    restored = keeper.load()
-    host = FunctionHost(stack, isolate_layer=True)
-    pollers = EventPollers(stack, host)
-    pollers.start(skip_existing=restored > 0)
-    recorder = EventRecorder(stack)
-    recorder.start()
-    api = ApiServer(stack, host, pollers, recorder)
-    api_url = api.start(port=args.port)
-    # Links and QR codes point at this server (or at PUBLIC_BASE_URL if given, e.g. a LAN address for a phone).
-    host.env_overrides["PUBLIC_BASE_URL"] = os.environ.get("PUBLIC_BASE_URL") or api_url
-    write_serve_file(state_dir / "serve.json", api_url, backend_url)
-    keeper.start()
+    backend = LocalBackend(port=args.backend_port)
+    keeper: StateKeeper | None = None
+    pollers: PollerProcess | None = None
+    recorder: EventRecorder | None = None
+    api: ApiServer | None = None
+    serving = False  # the state is saved at the stop only if it was all loaded and served
+    try:
+        backend_url = backend.start()
+        backend.create_resources(stack)
+        keeper = StateKeeper(stack, backend, state_dir / "state.json")
+        if args.fresh:
+            (state_dir / "state.json").unlink(missing_ok=True)
+        restored = keeper.load()
+        host = FunctionHost(stack, isolate_layer=True)
+        # The stream and queue consumers run in a process of their own, as other Lambda functions would beside
+        # the API's, instead of taking turns with it for one interpreter lock (local/poller_process.py).
+        pollers = PollerProcess(str(Path(args.template).resolve()), backend_url)
+        recorder = EventRecorder(stack)
+        recorder.start()
+        api = ApiServer(stack, host, pollers, recorder)
+        api_url = api.bind(port=args.port)  # listening, not answering until the pollers run
+        # Links and QR codes point at this server (or at PUBLIC_BASE_URL if given, e.g. a LAN address for a phone).
+        host.env_overrides["PUBLIC_BASE_URL"] = pollers.env_overrides["PUBLIC_BASE_URL"] = (
+            os.environ.get("PUBLIC_BASE_URL") or api_url
+        )
+        pollers.start(skip_existing=restored > 0)
+        api.serve()
+        write_serve_file(state_dir / "serve.json", api_url, backend_url)
+        keeper.start()
+        serving = True
+        _banner(stack, api_url, backend_url, state_dir, restored)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
+    finally:
+        if api is not None:
+            api.stop()
+        if pollers is not None:
+            pollers.stop()
+        if keeper is not None and serving:
+            keeper.stop()
+            keeper.save()  # everything is quiet now: the last snapshot is a consistent one
+        if recorder is not None:
+            recorder.stop()
+        backend.stop()
+        remove_serve_file(state_dir / "serve.json")
+    return 0
+
+
+def _banner(stack: Stack, api_url: str, backend_url: str, state_dir: Path, restored: int) -> None:
     print("!" * 78)
     print("!! LOCAL ONLY: bearer tokens are decoded WITHOUT signature verification.   !!")
     print("!" * 78)
@@ -62,22 +99,6 @@ def serve(args: argparse.Namespace) -> int:
     print(f"State      {state_dir / 'state.json'}: {restored} items and objects restored; kept across restarts")
     print("           (`make serve FRESH=1` or --fresh starts empty)")
     print("Ctrl-C to stop.", flush=True)
-    # Ctrl-C and `kill` both stop cleanly (a background job inherits SIGINT ignored, so set it explicitly).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("\nstopping...", flush=True)
-    finally:
-        api.stop()
-        pollers.stop()
-        keeper.stop()
-        keeper.save()  # everything is quiet now: the last snapshot is a consistent one
-        recorder.stop()
-        backend.stop()
-        remove_serve_file(state_dir / "serve.json")
-    return 0
 
 
 def token(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from local.apigw import api_event, claims_from_authorization
 from local.backend import QuietHandler
 from local.events import EventRecorder
 from local.host import FunctionHost
+from local.poller_process import PollerProcess
 from local.pollers import EventPollers
 from local.template import Route, Stack
 
@@ -41,7 +42,7 @@ class ApiServer:
         self,
         stack: Stack,
         host: FunctionHost,
-        pollers: EventPollers | None = None,
+        pollers: EventPollers | PollerProcess | None = None,
         recorder: EventRecorder | None = None,
     ) -> None:
         self.stack, self.host, self.pollers, self.recorder = stack, host, pollers, recorder
@@ -178,9 +179,20 @@ class ApiServer:
         return Response(body, status, headers=headers, content_type="application/json")
 
     def start(self, port: int = 3000, host: str = "127.0.0.1") -> str:
+        url = self.bind(port, host)
+        self.serve()
+        return url
+
+    def bind(self, port: int = 3000, host: str = "127.0.0.1") -> str:
+        """Listen on `port` (0: a free one) without answering yet: a client that connects before serve() waits
+        in the socket's backlog instead of being refused. Returns the server's URL."""
         self._server = make_server(host, port, self, threaded=True, request_handler=QuietHandler)
-        threading.Thread(target=self._server.serve_forever, name="api", daemon=True).start()
         return f"http://{host}:{self._server.server_port}"
+
+    def serve(self) -> None:
+        """Answer requests, from a background thread (after bind())."""
+        assert self._server is not None, "bind() first"
+        threading.Thread(target=self._server.serve_forever, name="api", daemon=True).start()
 
     def stop(self) -> None:
         if self._server:

@@ -78,3 +78,43 @@ def test_items_built_differently_from_motos_fail_the_check(fresh_check: None, mo
     with pytest.raises(AssertionError, match="items built with the fix differ"):
         motofix.check()
     assert _no_scratch_table_left()
+
+
+def test_a_kept_service_list_or_jsonpath_that_answers_differently_fails_the_check(
+    fresh_check: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jsonpath_ng.ext
+    from moto import backends
+
+    kept = backends.list_of_moto_modules
+    monkeypatch.setattr(backends, "list_of_moto_modules", lambda: tuple(kept())[1:])
+    with pytest.raises(AssertionError, match="list of moto's services differs"):
+        motofix.check()
+    monkeypatch.setattr(backends, "list_of_moto_modules", kept)
+    motofix._checked.clear()
+    monkeypatch.setattr(jsonpath_ng.ext, "parse", lambda path: motofix._originals["jsonpath_parse"]("$.id"))
+    with pytest.raises(AssertionError, match="JSONPath .* finds differently"):
+        motofix.check()
+    assert _no_scratch_table_left()
+
+
+def test_an_event_put_on_the_bus_reaches_its_rule_target_with_the_kept_jsonpaths(backend: LocalBackend) -> None:
+    """moto's EventBridge delivers an event to a rule's queue as before (the input paths come from the cache)."""
+    import json
+
+    events, sqs = internal_client("events"), internal_client("sqs")
+    url = sqs.create_queue(QueueName="motofix-target")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="motofix-rule", EventPattern=json.dumps({"source": ["motofix"]}))
+    transformer = {"InputPathsMap": {"code": "$.detail.code"}, "InputTemplate": '{"code": "<code>"}'}
+    events.put_targets(Rule="motofix-rule", Targets=[{"Id": "q", "Arn": arn, "InputTransformer": transformer}])
+    try:
+        for n in range(3):
+            entry = {"Source": "motofix", "DetailType": "T", "Detail": json.dumps({"code": f"c{n}"})}
+            assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+        bodies = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+        assert sorted(b["code"] for b in bodies) == ["c0", "c1", "c2"]
+    finally:
+        events.remove_targets(Rule="motofix-rule", Ids=["q"])
+        events.delete_rule(Name="motofix-rule")
+        sqs.delete_queue(QueueUrl=url)
