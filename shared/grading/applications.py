@@ -39,6 +39,7 @@ from grading.races import busy, retrying
 from grading.schemes import DEFAULT_SCHEME
 from grading.store import idempotency as store_idempotency
 from grading.store import objects as storage
+from grading.store import panels as store_panels
 
 # The documents a review needs to see in the bucket before it can pass an application.
 REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_CERTIFICATE)
@@ -381,6 +382,12 @@ def _change(
         after = transition(before, action)
         outcome = decide(app, docs, provider)  # may raise; may return application updates and audit data
         at = iso(now)
+        more = list(outcome.get("extra", []))
+        panel = dossier.panel()
+        if before == Status.EVALUATING and panel is not None and panel.get("status") == "open":
+            # Leaving the evaluation (a withdrawal) closes the panel's round with it: no more scorecards, no more
+            # reminders to its experts.
+            more.append(store_panels.closed_panel_item(application_id, panel, at, after.value))
         extra = history_extra()
         updated = {
             **app,
@@ -410,7 +417,7 @@ def _change(
             application=updated,
             expected_version=app["version"],
             slot="release" if releases_slot(before, after) else None,
-            extra=outcome.get("extra", []),
+            extra=more,
         )
         dal.commit(change)
         return view_of(updated, docs)

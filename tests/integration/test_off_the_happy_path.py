@@ -354,3 +354,45 @@ def test_periods_that_ended_before_the_certification_are_not_assessed(api: Api) 
         assert f"before the provider was certified on {since}" in early.body["error"]["message"]
     assert assess(api, "2026-Q3", True).status == 201  # the period it was certified in
     assert dal.get_provider(CREDIT_CODE).get("assessment_results") == {"2026-Q3": "excellent"}  # type: ignore[union-attr]
+
+
+def test_a_withdrawal_during_the_evaluation_closes_the_panel_and_its_reminders(api: Api) -> None:
+    from grading import reminders
+    from tests.integration.conftest import evaluating_application
+
+    at(api, china(2026, 11, 2))
+    register_experts(api, 6)
+    app_id = evaluating_application(api)
+    drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
+    assert drawn.status == 201, drawn.body
+    later = china(2026, 11, 6)  # past the scorecard reminder moment (3 days after the draw)
+    assert {e.detail["expert_id"] for e in reminders.scorecard_events(later)} == set(drawn.body["panel"])
+    done = api.call("POST", f"/v1/applications/{app_id}/withdraw", {"reason": "不再参加"}, who=PROVIDER)
+    assert done.status == 200 and done.body["status"] == "withdrawn", done.body
+    panel = dal.get_item(dal.panel_key(app_id, 1))
+    assert panel is not None and panel["status"] == "closed" and panel["closed_reason"] == "withdrawn"
+    assert reminders.scorecard_events(later) == []
+    keys = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
+    card = {"scores": dict.fromkeys(keys, 90), "comment": "迟到"}
+    member = drawn.body["panel"][0]
+    late = api.call("PUT", f"/v1/applications/{app_id}/scorecards/{member}", card, who=(member, "experts"))
+    assert late.status == 409, late.body
+
+
+def test_a_panel_left_open_by_a_withdrawn_application_reminds_nobody(api: Api) -> None:
+    """Data written before withdrawals closed the panel: the reminders check the application too."""
+    from grading import reminders
+    from grading.store import panels
+    from tests.integration.conftest import evaluating_application
+
+    at(api, china(2026, 11, 2))
+    register_experts(api, 6)
+    app_id = evaluating_application(api)
+    assert api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN).status == 201
+    assert api.call("POST", f"/v1/applications/{app_id}/withdraw", {"reason": "x"}, who=PROVIDER).status == 200
+    closed = dal.get_item(dal.panel_key(app_id, 1))
+    assert closed is not None
+    reopened = {k: v for k, v in closed.items() if k not in ("closed_at", "closed_reason")} | {"status": "open"}
+    dal.write(panels.panel_item(app_id, 1, reopened, version=reopened.pop("version")))
+    assert dal.get_item(dal.panel_key(app_id, 1))["status"] == "open"  # type: ignore[index]
+    assert reminders.scorecard_events(china(2026, 11, 6)) == []
