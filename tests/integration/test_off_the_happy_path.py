@@ -396,3 +396,41 @@ def test_a_panel_left_open_by_a_withdrawn_application_reminds_nobody(api: Api) -
     dal.write(panels.panel_item(app_id, 1, reopened, version=reopened.pop("version")))
     assert dal.get_item(dal.panel_key(app_id, 1))["status"] == "open"  # type: ignore[index]
     assert reminders.scorecard_events(china(2026, 11, 6)) == []
+
+
+def test_a_calendar_setting_moves_a_deadline_in_a_year_the_library_does_not_know(api: Api) -> None:
+    """2027 is past the library's years: weekends only, until an operator adds the State Council's days."""
+    from grading import calendar
+
+    assert not calendar.shipped().known(2027)
+    at(api, china(2027, 3, 1))
+    reasons = {"decision": "return", "reasons": ["补正"]}
+    first = submit(api)
+    returned = api.call("POST", f"/v1/applications/{first}/review", reasons, who=REVIEWER)
+    assert returned.body["return_deadline"] == "2027-03-16"  # 15 days, a Tuesday
+    assert api.call("POST", f"/v1/applications/{first}/withdraw", {"reason": "x"}, who=PROVIDER).status == 200
+    doc = api.call("GET", "/v1/settings/calendar", who=ADMIN).body
+    assert doc["version"] == 0 and doc["days_off"] == []
+    changed = {**doc, "days_off": ["2027-03-16", "2027-03-17"]}
+    saved = api.call("PUT", "/v1/settings/calendar", changed, who=ADMIN)
+    assert saved.status == 200 and saved.body["version"] == 1 and saved.body["days_off"] == changed["days_off"]
+    second = submit(api)
+    again = api.call("POST", f"/v1/applications/{second}/review", reasons, who=REVIEWER)
+    assert again.body["return_deadline"] == "2027-03-18"  # 顺延 past the two days off
+
+
+def test_an_assessment_records_the_settings_version_it_used(api: Api) -> None:
+    certified_at(api, china(2026, 3, 2))
+    at(api, china(2026, 11, 2))
+    assert assess(api, "2026-Q2", True).status == 201
+    first = dal.get_item(dal.assessment_key(CREDIT_CODE, "2026-Q2"))
+    assert first is not None and first["settings"] == "assessment@0"
+    doc = api.call("GET", "/v1/settings/assessment", who=ADMIN).body
+    stricter = {**doc, "pass_min": 99, "excellent_min": 100}
+    assert api.call("PUT", "/v1/settings/assessment", stricter, who=ADMIN).status == 200
+    second = assess(api, "2026-Q3", True)
+    assert second.status == 201 and second.body["result"] == "fail"  # 99 to pass now
+    record = dal.get_item(dal.assessment_key(CREDIT_CODE, "2026-Q3"))
+    assert record is not None and record["settings"] == "assessment@1"
+    assert record["explanation"]["scheme_version"] == "settings-v1"
+    assert dal.audit_entries(CREDIT_CODE)[-1].fields["data"]["settings"] == "assessment@1"
