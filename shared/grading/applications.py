@@ -461,9 +461,9 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
     if action in (Action.RETURN, Action.REJECT) and not body.reasons:
         raise InvalidInput.field("reasons", f"at least one reason is required to {body.decision}")
     deadline: date | None = None
-    used: str | None = None
+    used: dict[str, str] = {}
     if action is Action.RETURN:
-        deadline, used = body.deadline, None
+        deadline, used = body.deadline, {}
         if deadline is None:
             deadline, used = deadlines.return_deadline(today)
         if deadline <= today:
@@ -507,7 +507,8 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
         history_extra=lambda: {
             "reasons": body.reasons,
             "deadline": deadline.isoformat() if deadline else None,
-            "settings": used,
+            "settings": used.get("settings"),
+            "calendar": used.get("calendar"),
         },
     )
 

@@ -85,6 +85,7 @@ def test_a_return_whose_deadline_passes_lapses_and_frees_the_slot(api: Api) -> N
     # 15 days from 14 Sep is 29 Sep, a working day.
     assert returned.status == 200 and returned.body["return_deadline"] == "2026-09-29"
     assert returned.body["history"][-1]["settings"] == "review@0"
+    assert returned.body["history"][-1]["calendar"] == "calendar@0"  # the calendar that shaped it, too
     assert sweep.run(china(2026, 9, 29, 0)).applications_lapsed == 0  # the deadline day itself still counts
     report = sweep.run(china(2026, 9, 30, 0))
     assert report.applications_lapsed == 1 and report.failures == []
@@ -143,6 +144,7 @@ def test_a_notice_decided_on_30_september_closes_after_national_day(api: Api) ->
     # 7 days is 7 Oct, inside the holiday: it runs to the end of 8 Oct (China time).
     assert notice["window_closes_at"] == "2026-10-08T16:00:00.000Z"
     assert dal.get_item(dal.notice_key(notice_id))["settings"] == "notice@0"  # type: ignore[index]
+    assert dal.get_item(dal.notice_key(notice_id))["calendar"] == "calendar@0"  # type: ignore[index]
 
 
 def test_notice_settings_count_working_days_and_carry_the_contact(api: Api) -> None:
@@ -417,6 +419,10 @@ def test_a_calendar_setting_moves_a_deadline_in_a_year_the_library_does_not_know
     second = submit(api)
     again = api.call("POST", f"/v1/applications/{second}/review", reasons, who=REVIEWER)
     assert again.body["return_deadline"] == "2027-03-18"  # 顺延 past the two days off
+    assert again.body["history"][-1]["settings"] == "review@0"
+    assert again.body["history"][-1]["calendar"] == "calendar@1"
+    audit = dal.audit_entries(CREDIT_CODE)[-1].fields["data"]
+    assert audit["deadline"] == "2027-03-18" and audit["calendar"] == "calendar@1"
 
 
 def test_an_assessment_records_the_settings_version_it_used(api: Api) -> None:
@@ -434,3 +440,6 @@ def test_an_assessment_records_the_settings_version_it_used(api: Api) -> None:
     assert record is not None and record["settings"] == "assessment@1"
     assert record["explanation"]["scheme_version"] == "settings-v1"
     assert dal.audit_entries(CREDIT_CODE)[-1].fields["data"]["settings"] == "assessment@1"
+    # The rectification order it opened records what shaped its deadline.
+    order = api.call("GET", f"/v1/rectifications/{second.body['rectification_id']}", who=ADMIN).body
+    assert order["settings"] == "assessment@1" and order["calendar"] == "calendar@0", order
