@@ -17,6 +17,8 @@ from grading.events import DomainEvent
 from grading.lifecycle import Status
 from grading.store import notifications as dal_notify
 
+# Fixed by DOMAIN.md ("People are told": a rectification deadline "and 3 days before it"), not a setting. A
+# reminder decides nothing, so it has no settings version to record.
 RECTIFICATION_AHEAD_DAYS = 3
 
 

@@ -443,3 +443,20 @@ def test_an_assessment_records_the_settings_version_it_used(api: Api) -> None:
     # The rectification order it opened records what shaped its deadline.
     order = api.call("GET", f"/v1/rectifications/{second.body['rectification_id']}", who=ADMIN).body
     assert order["settings"] == "assessment@1" and order["calendar"] == "calendar@0", order
+
+
+def test_a_first_certificate_is_valid_for_the_stored_certificate_settings(api: Api) -> None:
+    """DOMAIN "Settings are versioned": the validity of a first certificate is a stored setting, recorded on it."""
+    at(api, china(2026, 3, 2))
+    doc = api.call("GET", "/v1/settings/certificate", who=REVIEWER)
+    assert doc.status == 200 and doc.body["version"] == 0 and doc.body["valid_days"] == 365
+    saved = api.call("PUT", "/v1/settings/certificate", {**doc.body, "valid_days": 200}, who=ADMIN)
+    assert saved.status == 200 and saved.body["version"] == 1 and saved.body["valid_days"] == 200
+    assert api.call("PUT", "/v1/settings/certificate", {**doc.body, "valid_days": 0}, who=ADMIN).status == 422
+    number = certified_at(api, china(2026, 3, 2))
+    certificate = dal.get_item(dal.certificate_key(number))
+    assert certificate is not None and certificate["settings"] == "certificate@1"
+    issued = date.fromisoformat(certificate["issued_on"])
+    assert certificate["valid_until"] == (issued + timedelta(days=200)).isoformat()
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None and provider["certificate"]["valid_until"] == certificate["valid_until"]
