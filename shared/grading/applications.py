@@ -39,6 +39,7 @@ from grading.races import busy, retrying
 from grading.schemes import DEFAULT_SCHEME
 from grading.store import idempotency as store_idempotency
 from grading.store import objects as storage
+from grading.store import panels as store_panels
 
 # The documents a review needs to see in the bucket before it can pass an application.
 REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_CERTIFICATE)
@@ -381,6 +382,12 @@ def _change(
         after = transition(before, action)
         outcome = decide(app, docs, provider)  # may raise; may return application updates and audit data
         at = iso(now)
+        more = list(outcome.get("extra", []))
+        panel = dossier.panel()
+        if before == Status.EVALUATING and panel is not None and panel.get("status") == "open":
+            # Leaving the evaluation (a withdrawal) closes the panel's round with it: no more scorecards, no more
+            # reminders to its experts.
+            more.append(store_panels.closed_panel_item(application_id, panel, at, after.value))
         extra = history_extra()
         updated = {
             **app,
@@ -410,7 +417,7 @@ def _change(
             application=updated,
             expected_version=app["version"],
             slot="release" if releases_slot(before, after) else None,
-            extra=outcome.get("extra", []),
+            extra=more,
         )
         dal.commit(change)
         return view_of(updated, docs)
@@ -454,9 +461,9 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
     if action in (Action.RETURN, Action.REJECT) and not body.reasons:
         raise InvalidInput.field("reasons", f"at least one reason is required to {body.decision}")
     deadline: date | None = None
-    used: str | None = None
+    used: dict[str, str] = {}
     if action is Action.RETURN:
-        deadline, used = body.deadline, None
+        deadline, used = body.deadline, {}
         if deadline is None:
             deadline, used = deadlines.return_deadline(today)
         if deadline <= today:
@@ -500,7 +507,8 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
         history_extra=lambda: {
             "reasons": body.reasons,
             "deadline": deadline.isoformat() if deadline else None,
-            "settings": used,
+            "settings": used.get("settings"),
+            "calendar": used.get("calendar"),
         },
     )
 

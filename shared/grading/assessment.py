@@ -149,8 +149,10 @@ def assess(scheme: AssessmentScheme, ind: Indicators) -> Outcome:
     outright = []
     if ind.major_incident:
         outright.append("major_incident: 重大质量事故")
-    if rate > limit:
-        outright.append(f"upheld complaint rate {to_decimal(rate * 100)}% above {to_decimal(limit * 100)}%")
+    # One number (DOMAIN.md): the published two-place percentages decide, as the explanation shows them.
+    rate_shown, limit_shown = to_decimal(rate * 100), to_decimal(limit * 100)
+    if rate_shown > limit_shown:
+        outright.append(f"upheld complaint rate {rate_shown}% above {limit_shown}%")
     if outright:
         result: Literal["excellent", "pass", "fail"] = "fail"
     elif score >= scheme.excellent_min:
@@ -178,7 +180,7 @@ def assess(scheme: AssessmentScheme, ind: Indicators) -> Outcome:
                 f"{answers} answer(s), at least {scheme.survey_min_answers} needed"
                 + ("" if surveyed else ": satisfaction has no data; its weight is spread over the other indicators")
             ),
-            "complaint_rate": str(to_decimal(rate * 100)) + "%",
+            "complaint_rate": str(rate_shown) + "%",
             "spot_checks": f"{sum(c.passed for c in checks)}/{len(checks)} passed" if checks else "no spot check",
             "outright_fail": outright,
             "thresholds": {"excellent": str(scheme.excellent_min), "pass": str(scheme.pass_min)},

@@ -96,12 +96,14 @@ def _rectification(
     rectification_id = (existing or {}).get("rectification_id")
     if result == "fail" and not rectification_id:
         rectification_id = new_id()
+        deadline, used = deadlines.rectification_deadline(local_date(now), stored)
         order: dict[str, Any] = {
             "rectification_id": rectification_id,
             "credit_code": body.credit_code,
             "provider_name": provider.get("name"),
             "period": body.period,
-            "deadline": deadlines.rectification_deadline(local_date(now), stored).isoformat(),
+            "deadline": deadline.isoformat(),
+            **used,  # the assessment settings and the calendar that shaped the deadline
             "status": "open",
             "opened_at": at,
             "reports": [],

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from grading import dal, readmission
+from grading import dal, policy_store, readmission
 from grading.audit import entry_for
 from grading.clock import iso, local_date
-from grading.config import settings
 from grading.errors import Conflict, NotFound
 from grading.lifecycle import Action, Status, history_entry, releases_slot, transition
 from grading.models import CertificateView
@@ -199,7 +198,10 @@ def _qualifications(app: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _certificate_of(app: dict[str, Any], certificate_number: str, today: date, at: str) -> dict[str, Any]:
+def _certificate_of(
+    app: dict[str, Any], certificate_number: str, today: date, at: str, stored: policy_store.Stored
+) -> dict[str, Any]:
+    """A first certificate, valid for the stored `certificate` settings' days, whose version it records."""
     return {
         "number": certificate_number,
         "application_id": app["application_id"],
@@ -210,7 +212,8 @@ def _certificate_of(app: dict[str, Any], certificate_number: str, today: date, a
         "total": app.get("total"),
         "scheme_version": app.get("scheme_version") or "v1",
         "issued_on": today.isoformat(),
-        "valid_until": (today + timedelta(days=settings().certificate_valid_days)).isoformat(),
+        "valid_until": (today + timedelta(days=stored.values.valid_days)).isoformat(),
+        "settings": stored.ref,
         "status": "valid",
         "issued_at": at,
     }
@@ -224,20 +227,27 @@ def certify(application_id: str, notice_id: str, now: datetime, closing: dict[st
         app = dossier.application
         if app is None or app["status"] != Status.IN_NOTICE.value or app.get("notice_id") != notice_id:
             return False  # already certified, or sent back by an upheld objection
-        provider = dal.get_provider(app["credit_code"])
+        # The provider and the certificate settings in one BatchGet (patterns 4, 23).
+        provider, found = dal.get_provider_with(app["credit_code"], policy_store.key_of("certificate"))
         assert provider is not None
-        _certify(app, provider, now, closing)
+        _certify(app, provider, now, closing, policy_store.from_found("certificate", found))
         return True
 
     return retrying(attempt, gave_up=exhausted)
 
 
-def _certify(app: dict[str, Any], provider: dict[str, Any], now: datetime, closing: dict[str, Any] | None) -> None:
+def _certify(
+    app: dict[str, Any],
+    provider: dict[str, Any],
+    now: datetime,
+    closing: dict[str, Any] | None,
+    stored: policy_store.Stored,
+) -> None:
     today = local_date(now)
     at = iso(now)
     seq = int(provider.get("certificate_seq") or 0) + 1
     new_number = number(today.year, app["credit_code"], seq)
-    certificate = _certificate_of(app, new_number, today, at)
+    certificate = _certificate_of(app, new_number, today, at, stored)
     extra = [issue(certificate)]
     if closing is not None:
         extra.append(closing)

@@ -17,7 +17,6 @@ class Settings(BaseModel):
     timezone_offset_hours: int = Field(default=8, alias="LOCAL_TIMEZONE_OFFSET_HOURS")
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, alias="UPLOAD_MAX_BYTES")
     upload_url_seconds: int = Field(default=900, alias="UPLOAD_URL_SECONDS")
-    certificate_valid_days: int = Field(default=365, alias="CERTIFICATE_VALID_DAYS")
     # Where people open links and QR codes (grading.site): the deployment's own origin (a custom domain), else
     # the API's URL; the local runner sets it to its own origin.
     public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")

@@ -435,7 +435,7 @@ def _grading_notice(
         "window_opens_at": at,
         "window_closes_at": closes_at,
         "procurement_contact": contact or None,
-        "settings": used,
+        **used,  # settings and calendar versions
         "entries": [
             {
                 "application_id": app["application_id"],

@@ -1,6 +1,8 @@
 """A return for more documents (补正) whose deadline passed without a resubmission lapses (`lapsed`), run by the
 daily sweep from the Due index (DUE#RETURN_DEADLINE): the slot is freed in the same transaction, so the provider
-may apply again; the history, the audit trail and the ApplicationLapsed event say so."""
+may apply again; the history, the audit trail and the ApplicationLapsed event say so. Only a `returned`
+application lapses, and a return comes before the pass, so no panel is ever open to close (a withdrawal, which
+may come during the evaluation, closes it: applications._change)."""
 
 from __future__ import annotations
 

@@ -142,6 +142,7 @@ class HistoryEntry(BaseModel):
     deadline: date | None = None
     note: str | None = None
     settings: str | None = Field(default=None, description="the settings version a computed deadline used")
+    calendar: str | None = Field(default=None, description="the calendar settings version a computed deadline used")
 
 
 class DocumentView(BaseModel):
@@ -412,6 +413,8 @@ class RectificationView(BaseModel):
     opened_at: str
     overdue_since: str | None = None
     reports: list[dict[str, Any]]
+    settings: str | None = Field(default=None, description="the assessment settings version its deadline used")
+    calendar: str | None = Field(default=None, description="the calendar settings version its deadline used")
 
 
 # --- eligibility and qualifications (procurement integration) ----------------------------------------------

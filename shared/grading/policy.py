@@ -8,6 +8,7 @@ each decision needs derived from it. Stored and versioned by `policy_store`; the
 | review      | the deadline of a return for more documents (补正), qualification validity at review   |
 | regrading   | the annual re-grading's weights, bands and steps                                      |
 | calendar    | days the official-calendar library does not know yet (a new year's holidays, 调休)      |
+| certificate | how long a first certificate is valid (a re-graded one: `regrading` valid_days)       |
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ class RegradingSettings(RegradingConfig):
     """The re-grading's config; its `version` is the settings version it was stored as."""
 
 
+class CertificateSettings(_Doc):
+    valid_days: Annotated[int, Field(ge=1, le=1100)] = Field(
+        default=365, description="days a first certificate is valid from its issue (DOMAIN: one year)"
+    )
+
+
 class CalendarSettings(_Doc):
     days_off: list[date] = Field(default_factory=list, max_length=400, description="holidays on weekdays")
     working_days: list[date] = Field(default_factory=list, max_length=400, description="make-up working days")
@@ -89,8 +96,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "review": ReviewSettings,
     "regrading": RegradingSettings,
     "calendar": CalendarSettings,
+    "certificate": CertificateSettings,
 }
-Name = Literal["assessment", "notice", "review", "regrading", "calendar"]
+Name = Literal["assessment", "notice", "review", "regrading", "calendar", "certificate"]
 
 
 def parse(name: str, document: dict[str, Any]) -> Any:

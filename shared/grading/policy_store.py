@@ -77,10 +77,11 @@ def current(name: str) -> Stored:
 
 def read_with_calendar(
     name: str, found: dict[tuple[str, str], dict[str, Any]] | None = None
-) -> tuple[Stored, calendar.Calendar]:
-    """`found`: a BatchGet of the caller's that included `key_of(name)` and `key_of("calendar")`."""
+) -> tuple[Stored, Stored, calendar.Calendar]:
+    """The named settings, the stored `calendar` settings (whose version a deadline records too) and the calendar
+    they make. `found`: a BatchGet of the caller's that included `key_of(name)` and `key_of("calendar")`."""
     both = read(name, "calendar") if found is None else {n: from_found(n, found) for n in (name, "calendar")}
-    return both[name], both["calendar"].values.calendar()
+    return both[name], both["calendar"], both["calendar"].values.calendar()
 
 
 def _known(name: str) -> str:

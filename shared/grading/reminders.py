@@ -14,8 +14,11 @@ from typing import Any
 from grading import dal, publisher
 from grading.clock import iso, local_date
 from grading.events import DomainEvent
+from grading.lifecycle import Status
 from grading.store import notifications as dal_notify
 
+# Fixed by DOMAIN.md ("People are told": a rectification deadline "and 3 days before it"), not a setting. A
+# reminder decides nothing, so it has no settings version to record.
 RECTIFICATION_AHEAD_DAYS = 3
 
 
@@ -37,10 +40,24 @@ def rectification_events(now: datetime) -> list[DomainEvent]:
     ]
 
 
+def _evaluating(application_ids: list[str]) -> set[str]:
+    """Which of these applications are still being evaluated (BatchGets of at most 100 keys)."""
+    found: set[str] = set()
+    for start in range(0, len(application_ids), 100):
+        keys = [dal.application_key(a) for a in application_ids[start : start + 100]]
+        apps = dal.get_many(keys).values()
+        found |= {a["application_id"] for a in apps if a.get("status") == Status.EVALUATING.value}
+    return found
+
+
 def scorecard_events(now: datetime) -> list[DomainEvent]:
     found: list[DomainEvent] = []
-    for record in dal_notify.panels_due(iso(now)):
-        if record.get("status") != "open":
+    due = [r for r in dal_notify.panels_due(iso(now)) if r.get("status") == "open"]
+    # A withdrawal closes the panel with it; a panel left open by an application that is no longer evaluated
+    # (withdrawn before that was so) reminds nobody either.
+    evaluating = _evaluating(sorted({r["application_id"] for r in due}))
+    for record in due:
+        if record["application_id"] not in evaluating:
             continue
         round_ = int(record["round"])
         app_id = record["application_id"]

@@ -110,7 +110,7 @@ def _band(
 
 
 def _flags(scheme: Scheme, cards: list[Card]) -> list[dict[str, Any]]:
-    """Cards whose total deviates from the median by more than the threshold."""
+    """Cards whose total deviates from the median by more than the threshold (the deviation as published)."""
     totals = {card.expert_id: card_total(card, scheme) for card in cards}
     middle = median(totals.values())
     return [
@@ -121,7 +121,7 @@ def _flags(scheme: Scheme, cards: list[Card]) -> list[dict[str, Any]]:
             "deviation": str(to_decimal(abs(t - middle))),
         }
         for expert_id, t in sorted(totals.items())
-        if abs(t - middle) > Fraction(scheme.deviation_threshold)
+        if to_decimal(abs(t - middle)) > scheme.deviation_threshold  # the published deviation decides (one number)
     ]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Literal
 
+# Fixed by DOMAIN.md ("Qualifications expire": reminded 30 days before), not a setting (unlike the review's
+# qualification minimum, `review` settings); the reminder day is stamped on each qualification record.
 EXPIRY_NOTICE_DAYS = 30
 
 Eligibility = Literal["allowed", "warning", "not_allowed"]

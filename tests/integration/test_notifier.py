@@ -573,3 +573,38 @@ def test_a_provider_not_graded_is_told_its_total_and_that_no_grade_was_given(api
     assert mail["subject"] == "【分级结果】福州云服务有限公司：不予评级"
     assert "综合得分 58.50，未达到最低等级要求，不予评级。" in mail["text"]
     assert "公示" not in mail["text"]
+
+
+def test_a_lapsed_application_tells_its_contact_that_it_may_apply_again(api: Api, pollers: EventPollers) -> None:
+    """DOMAIN "补正 deadline": the provider is told of the lapse, played end to end (sweep -> stream -> rule)."""
+    app_id, _ = returned(api)
+    deadline = dal.get_application(app_id)[0]["return_deadline"]  # type: ignore[index]
+    day_after = datetime.fromisoformat(deadline).replace(tzinfo=UTC) + timedelta(days=1, hours=1)
+    assert sweep.run(day_after).applications_lapsed == 1
+    pollers.drain(timeout=60)
+    mail = the_mail("【申请失效】", CONTACT)
+    assert mail["subject"] == "【申请失效】福州云服务有限公司的申请因逾期未补正已失效"
+    assert f"您的申请（编号 {app_id}）的补正截止日期 {deadline} 已过，未收到补正材料，申请已失效。" in mail["text"]
+    assert "可以重新提交申请。" in mail["text"] and "不能退订" in mail["text"]
+    assert f"<strong>补正截止日期：{deadline}</strong>" in mail["html"]
+
+
+def test_a_withdrawal_mails_nobody(api: Api, host: FunctionHost) -> None:
+    """The owner withdrew it: nobody has anything left to do (DOMAIN "People are told")."""
+    from grading.events import events_for
+
+    app_id = submit(api)
+    assert api.call("POST", f"/v1/applications/{app_id}/withdraw", {"reason": "x"}, who=PROVIDER).status == 200
+    app = {**dal.get_application(app_id)[0], "type": "application"}  # type: ignore[dict-item]
+    [event] = events_for({**app, "status": "submitted"}, app)
+    assert event.detail_type == "ApplicationWithdrawn"
+    before = len(mails())
+    assert host.invoke("NotifierFunction", sqs_event(event.detail_type, event.detail)) == {"batchItemFailures": []}
+    assert len(mails()) == before
+
+
+def test_the_notification_rule_routes_every_event_that_has_a_mail(stack: Stack) -> None:
+    from grading.notify.compose import COMPOSERS
+
+    pattern = stack.resources["NotificationRule"]["Properties"]["EventPattern"]
+    assert sorted(pattern["detail-type"]) == sorted(COMPOSERS)

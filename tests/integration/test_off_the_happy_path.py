@@ -85,6 +85,7 @@ def test_a_return_whose_deadline_passes_lapses_and_frees_the_slot(api: Api) -> N
     # 15 days from 14 Sep is 29 Sep, a working day.
     assert returned.status == 200 and returned.body["return_deadline"] == "2026-09-29"
     assert returned.body["history"][-1]["settings"] == "review@0"
+    assert returned.body["history"][-1]["calendar"] == "calendar@0"  # the calendar that shaped it, too
     assert sweep.run(china(2026, 9, 29, 0)).applications_lapsed == 0  # the deadline day itself still counts
     report = sweep.run(china(2026, 9, 30, 0))
     assert report.applications_lapsed == 1 and report.failures == []
@@ -143,6 +144,7 @@ def test_a_notice_decided_on_30_september_closes_after_national_day(api: Api) ->
     # 7 days is 7 Oct, inside the holiday: it runs to the end of 8 Oct (China time).
     assert notice["window_closes_at"] == "2026-10-08T16:00:00.000Z"
     assert dal.get_item(dal.notice_key(notice_id))["settings"] == "notice@0"  # type: ignore[index]
+    assert dal.get_item(dal.notice_key(notice_id))["calendar"] == "calendar@0"  # type: ignore[index]
 
 
 def test_notice_settings_count_working_days_and_carry_the_contact(api: Api) -> None:
@@ -354,3 +356,107 @@ def test_periods_that_ended_before_the_certification_are_not_assessed(api: Api) 
         assert f"before the provider was certified on {since}" in early.body["error"]["message"]
     assert assess(api, "2026-Q3", True).status == 201  # the period it was certified in
     assert dal.get_provider(CREDIT_CODE).get("assessment_results") == {"2026-Q3": "excellent"}  # type: ignore[union-attr]
+
+
+def test_a_withdrawal_during_the_evaluation_closes_the_panel_and_its_reminders(api: Api) -> None:
+    from grading import reminders
+    from tests.integration.conftest import evaluating_application
+
+    at(api, china(2026, 11, 2))
+    register_experts(api, 6)
+    app_id = evaluating_application(api)
+    drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
+    assert drawn.status == 201, drawn.body
+    later = china(2026, 11, 6)  # past the scorecard reminder moment (3 days after the draw)
+    assert {e.detail["expert_id"] for e in reminders.scorecard_events(later)} == set(drawn.body["panel"])
+    done = api.call("POST", f"/v1/applications/{app_id}/withdraw", {"reason": "不再参加"}, who=PROVIDER)
+    assert done.status == 200 and done.body["status"] == "withdrawn", done.body
+    panel = dal.get_item(dal.panel_key(app_id, 1))
+    assert panel is not None and panel["status"] == "closed" and panel["closed_reason"] == "withdrawn"
+    assert reminders.scorecard_events(later) == []
+    keys = ["reputation", "technical_capability", "service_experience", "qualifications", "service_quality"]
+    card = {"scores": dict.fromkeys(keys, 90), "comment": "迟到"}
+    member = drawn.body["panel"][0]
+    late = api.call("PUT", f"/v1/applications/{app_id}/scorecards/{member}", card, who=(member, "experts"))
+    assert late.status == 409, late.body
+
+
+def test_a_panel_left_open_by_a_withdrawn_application_reminds_nobody(api: Api) -> None:
+    """Data written before withdrawals closed the panel: the reminders check the application too."""
+    from grading import reminders
+    from grading.store import panels
+    from tests.integration.conftest import evaluating_application
+
+    at(api, china(2026, 11, 2))
+    register_experts(api, 6)
+    app_id = evaluating_application(api)
+    assert api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN).status == 201
+    assert api.call("POST", f"/v1/applications/{app_id}/withdraw", {"reason": "x"}, who=PROVIDER).status == 200
+    closed = dal.get_item(dal.panel_key(app_id, 1))
+    assert closed is not None
+    reopened = {k: v for k, v in closed.items() if k not in ("closed_at", "closed_reason")} | {"status": "open"}
+    dal.write(panels.panel_item(app_id, 1, reopened, version=reopened.pop("version")))
+    assert dal.get_item(dal.panel_key(app_id, 1))["status"] == "open"  # type: ignore[index]
+    assert reminders.scorecard_events(china(2026, 11, 6)) == []
+
+
+def test_a_calendar_setting_moves_a_deadline_in_a_year_the_library_does_not_know(api: Api) -> None:
+    """2027 is past the library's years: weekends only, until an operator adds the State Council's days."""
+    from grading import calendar
+
+    assert not calendar.shipped().known(2027)
+    at(api, china(2027, 3, 1))
+    reasons = {"decision": "return", "reasons": ["补正"]}
+    first = submit(api)
+    returned = api.call("POST", f"/v1/applications/{first}/review", reasons, who=REVIEWER)
+    assert returned.body["return_deadline"] == "2027-03-16"  # 15 days, a Tuesday
+    assert api.call("POST", f"/v1/applications/{first}/withdraw", {"reason": "x"}, who=PROVIDER).status == 200
+    doc = api.call("GET", "/v1/settings/calendar", who=ADMIN).body
+    assert doc["version"] == 0 and doc["days_off"] == []
+    changed = {**doc, "days_off": ["2027-03-16", "2027-03-17"]}
+    saved = api.call("PUT", "/v1/settings/calendar", changed, who=ADMIN)
+    assert saved.status == 200 and saved.body["version"] == 1 and saved.body["days_off"] == changed["days_off"]
+    second = submit(api)
+    again = api.call("POST", f"/v1/applications/{second}/review", reasons, who=REVIEWER)
+    assert again.body["return_deadline"] == "2027-03-18"  # 顺延 past the two days off
+    assert again.body["history"][-1]["settings"] == "review@0"
+    assert again.body["history"][-1]["calendar"] == "calendar@1"
+    audit = dal.audit_entries(CREDIT_CODE)[-1].fields["data"]
+    assert audit["deadline"] == "2027-03-18" and audit["calendar"] == "calendar@1"
+
+
+def test_an_assessment_records_the_settings_version_it_used(api: Api) -> None:
+    certified_at(api, china(2026, 3, 2))
+    at(api, china(2026, 11, 2))
+    assert assess(api, "2026-Q2", True).status == 201
+    first = dal.get_item(dal.assessment_key(CREDIT_CODE, "2026-Q2"))
+    assert first is not None and first["settings"] == "assessment@0"
+    doc = api.call("GET", "/v1/settings/assessment", who=ADMIN).body
+    stricter = {**doc, "pass_min": 99, "excellent_min": 100}
+    assert api.call("PUT", "/v1/settings/assessment", stricter, who=ADMIN).status == 200
+    second = assess(api, "2026-Q3", True)
+    assert second.status == 201 and second.body["result"] == "fail"  # 99 to pass now
+    record = dal.get_item(dal.assessment_key(CREDIT_CODE, "2026-Q3"))
+    assert record is not None and record["settings"] == "assessment@1"
+    assert record["explanation"]["scheme_version"] == "settings-v1"
+    assert dal.audit_entries(CREDIT_CODE)[-1].fields["data"]["settings"] == "assessment@1"
+    # The rectification order it opened records what shaped its deadline.
+    order = api.call("GET", f"/v1/rectifications/{second.body['rectification_id']}", who=ADMIN).body
+    assert order["settings"] == "assessment@1" and order["calendar"] == "calendar@0", order
+
+
+def test_a_first_certificate_is_valid_for_the_stored_certificate_settings(api: Api) -> None:
+    """DOMAIN "Settings are versioned": the validity of a first certificate is a stored setting, recorded on it."""
+    at(api, china(2026, 3, 2))
+    doc = api.call("GET", "/v1/settings/certificate", who=REVIEWER)
+    assert doc.status == 200 and doc.body["version"] == 0 and doc.body["valid_days"] == 365
+    saved = api.call("PUT", "/v1/settings/certificate", {**doc.body, "valid_days": 200}, who=ADMIN)
+    assert saved.status == 200 and saved.body["version"] == 1 and saved.body["valid_days"] == 200
+    assert api.call("PUT", "/v1/settings/certificate", {**doc.body, "valid_days": 0}, who=ADMIN).status == 422
+    number = certified_at(api, china(2026, 3, 2))
+    certificate = dal.get_item(dal.certificate_key(number))
+    assert certificate is not None and certificate["settings"] == "certificate@1"
+    issued = date.fromisoformat(certificate["issued_on"])
+    assert certificate["valid_until"] == (issued + timedelta(days=200)).isoformat()
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None and provider["certificate"]["valid_until"] == certificate["valid_until"]

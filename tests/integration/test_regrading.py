@@ -4,7 +4,7 @@ population gets the right counts, certificates and report; a what-if writes no g
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -353,3 +353,33 @@ def test_the_report_is_asked_for_once_by_the_shard_that_completes_the_run(
     assert [n["notice_id"] for n in published] == run["notice_ids"]
     regrading.process_page(run_id, 3, None)  # and once it is written, a late page changes nothing
     assert len([m for m in sent if m["kind"] == "finalize"]) == 2
+
+
+def test_a_run_reads_the_stored_settings_and_reports_their_version(
+    api: Api, stack: Stack, host: FunctionHost, population: dict[str, str]
+) -> None:
+    """DOMAIN "Settings are versioned": the real run uses the regrading settings an admin saved, not the defaults."""
+    document = api.call("GET", "/v1/settings/regrading", who=ADMIN).body
+    assert document["version"] == 0
+    changed = {**document, "evaluation_weight": 30, "assessment_weight": 70, "upgrade_needs_excellent": 0}
+    changed["valid_days"] = 200
+    saved = api.call("PUT", "/v1/settings/regrading", changed, who=ADMIN)
+    assert saved.status == 200 and saved.body["version"] == 1, saved.body
+    run = run_to_end(api, stack, host, "/v1/regradings", {"year": 2026})
+    assert run["status"] == "completed" and run["dry_run"] is False
+    assert run["config_version"] == "settings-v1"
+    # The same counts as the what-if with these numbers (the defaults give up 1, down 1, kept 2).
+    assert run["counts"] == {"up": 2, "down": 1, "kept": 1, "no_data": 1, "failed": 0}
+    assert dal.get_provider(population["no_excellent"])["grade"] == 2  # type: ignore[index]
+    report = requests.get(run["report_url"], timeout=10).json()
+    assert report["config"]["version"] == "settings-v1" and report["config"]["valid_days"] == 200
+    kept = dal.get_item(dal.certificate_key(f"SG-2026-{population['kept']}-01"))
+    assert kept is not None and kept["status"] == "valid"
+    started = datetime.fromisoformat(run_started(run["run_id"]))
+    assert kept["valid_until"] == (started.date() + timedelta(days=200)).isoformat()
+
+
+def run_started(run_id: str) -> str:
+    run = dal.get_item(keys.run_key(run_id))
+    assert run is not None
+    return str(run["started_at"]).replace("Z", "+00:00")

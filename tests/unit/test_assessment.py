@@ -97,3 +97,20 @@ def test_a_period_that_ended_before_the_certification_is_refused() -> None:
     assert before_certification("2026-Q2", "2026-06-30") is None  # certified on its last day
     assert before_certification("2025", "2026-01-01") is not None and before_certification("2026", "2026-12-31") is None
     assert before_certification("2026-Q1", None) is None  # no date recorded (older records): not refused here
+
+
+def test_the_complaint_rate_is_compared_as_published() -> None:
+    """One number: 10001 of 200000 is 5.0005%, published as 5.00%, which is not above 5.00%."""
+    edge = assess(S, indicators(complaints={"upheld": 10001, "orders": 200000}))
+    assert edge.explanation["complaint_rate"] == "5.00%" and edge.explanation["outright_fail"] == []
+    over = assess(S, indicators(complaints={"upheld": 10010, "orders": 200000}))  # 5.005% -> 5.01%
+    assert over.explanation["outright_fail"] == ["upheld complaint rate 5.01% above 5.00%"]
+
+
+@given(upheld=st.integers(0, 20_000), orders=st.integers(1, 200_000))
+def test_an_outright_fail_for_complaints_never_contradicts_the_published_rate(upheld: int, orders: int) -> None:
+    upheld = min(upheld, orders)
+    outcome = assess(S, indicators(complaints={"upheld": upheld, "orders": orders}))
+    shown = Decimal(outcome.explanation["complaint_rate"].removesuffix("%"))
+    failed = any(f.startswith("upheld complaint rate") for f in outcome.explanation["outright_fail"])
+    assert failed == (shown > S.max_upheld_complaint_rate * 100)

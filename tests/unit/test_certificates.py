@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from grading import certificates, dal, regrading, regrading_rule
+from grading import certificates, dal, policy, policy_store, regrading, regrading_rule
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 CC = "91310000MA1FL8XQ3K"
@@ -81,7 +81,8 @@ def test_the_sweep_and_the_regrading_supersede_under_the_same_guard(monkeypatch:
     committed: list[dal.Change] = []
     monkeypatch.setattr(certificates, "held_by", lambda provider: HELD)
     monkeypatch.setattr(dal, "commit", committed.append)
-    certificates._certify(APPLICATION, PROVIDER, NOW, None)
+    defaults = policy_store.Stored("certificate", 0, policy.default("certificate"))
+    certificates._certify(APPLICATION, PROVIDER, NOW, None, defaults)
     by_sweep = _named(committed[0].extra, "old-certificate")
 
     run = {"run_id": "r-1", "year": 2025}

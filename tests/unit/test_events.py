@@ -95,3 +95,41 @@ def test_each_rectification_report_is_new_work_for_reviewers() -> None:
     assert events_for(None, order("open", 0)) == []
     assert events_for(order("reported", 1), order("accepted", 1)) == []
     assert events_for(order("reported", 1), order("reported", 1)) == []
+
+
+def _valid(event_type: str, detail: dict) -> None:
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    path = Path(__file__).resolve().parents[2] / "schemas" / "events" / f"{event_type}.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.validate(detail, schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_a_lapse_is_application_lapsed_with_the_deadline_that_passed() -> None:
+    before = {**app("returned", 2), "return_deadline": "2026-09-29"}
+    after = {**app("lapsed", 3), "return_deadline": "2026-09-29"}
+    [lapsed] = events_for(before, after)
+    assert lapsed.detail_type == "ApplicationLapsed"
+    assert lapsed.detail == {
+        "application_id": "A1",
+        "credit_code": "91350100M000100Y43",
+        "category": "it",
+        "status": "lapsed",
+        "at": "2026-01-01T00:00:00Z",
+        "event_id": "A1:3",
+        "return_deadline": "2026-09-29",
+    }
+    _valid("ApplicationLapsed", lapsed.detail)
+
+
+def test_a_withdrawal_is_application_withdrawn_by_its_actor_from_any_status_before_the_decision() -> None:
+    for status in ("submitted", "returned", "evaluating"):
+        withdrawn = {**app("withdrawn", 4), "history": [{"actor": "r1"}] * 3 + [{"actor": "owner-1"}]}
+        [event] = events_for(app(status, 3), withdrawn)
+        assert event.detail_type == "ApplicationWithdrawn"
+        assert event.detail["withdrawn_by"] == "owner-1" and event.detail["event_id"] == "A1:4"
+        assert event.detail["status"] == "withdrawn"
+        _valid("ApplicationWithdrawn", event.detail)

@@ -137,3 +137,31 @@ def test_raising_any_score_never_lowers_the_grade(score_sets: list[dict[str, Dec
     after = decide(DEFAULT_SCHEME, cards_of(raised))
     assert rank(after.grade) <= rank(before.grade)
     assert after.total >= before.total
+
+
+def test_a_flag_is_raised_by_the_published_deviation() -> None:
+    """One number: a card 15.002 points from the median is published as 15.00, which is not more than 15."""
+    near = {k: Decimal(95) for k in KEYS} | {"reputation": Decimal("95.01")}  # total 95.002
+    result = decide(DEFAULT_SCHEME, [*uniform(80, 80), Card("e02", near)])
+    assert result.explanation["flags"] == []
+    far = {k: Decimal(95) for k in KEYS} | {"reputation": Decimal("95.03")}  # total 95.006 -> 15.01
+    flagged = decide(DEFAULT_SCHEME, [*uniform(80, 80), Card("e02", far)]).explanation["flags"]
+    assert [(f["expert_id"], f["deviation"]) for f in flagged] == [("e02", "15.01")]
+
+
+@settings(max_examples=60)
+@given(panels)
+def test_every_flag_shown_is_above_the_threshold_and_every_other_is_not(score_sets: list[dict[str, Decimal]]) -> None:
+    cards = cards_of(score_sets)
+    result = decide(DEFAULT_SCHEME, cards)
+    flagged = {f["expert_id"]: Decimal(f["deviation"]) for f in result.explanation["flags"]}
+    assert all(d > DEFAULT_SCHEME.deviation_threshold for d in flagged.values())
+    from statistics import median
+
+    from grading.scoring import card_total
+
+    totals = {c.expert_id: card_total(c, DEFAULT_SCHEME) for c in cards}
+    middle = median(totals.values())
+    for expert, total in totals.items():
+        if expert not in flagged:
+            assert to_decimal(abs(total - middle)) <= DEFAULT_SCHEME.deviation_threshold

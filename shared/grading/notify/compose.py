@@ -59,6 +59,20 @@ def application_reviewed(d: dict[str, Any]) -> list[Mail]:
     return [Mail(template[d["decision"]], provider_recipients(d["credit_code"], app), context)]
 
 
+def application_lapsed(d: dict[str, Any]) -> list[Mail]:
+    """The 补正 deadline passed (DOMAIN "Off the happy path"): the provider is told, and that it may apply again."""
+    app = _application(d["application_id"])
+    if app is None or app.get("status") != "lapsed":
+        return []
+    context = {
+        "application_id": d["application_id"],
+        "provider_name": _provider_name(d["credit_code"], app),
+        "credit_code": d["credit_code"],
+        "deadline": d.get("return_deadline") or (app.get("history") or [{}])[-1].get("deadline"),
+    }
+    return [Mail("application_lapsed", provider_recipients(d["credit_code"], app), context)]
+
+
 def application_submitted(d: dict[str, Any]) -> list[Mail]:
     app = _application(d["application_id"])
     context = {
@@ -240,9 +254,12 @@ def member_invited(d: dict[str, Any]) -> list[Mail]:
     return [Mail("member_invited", [invitation["email"]], context)]
 
 
+# ApplicationWithdrawn mails nobody: its owner withdrew it, and nobody is left with anything to do (a reviewer's
+# queue simply no longer holds it; an open panel is closed with it, so its experts get no more reminders).
 COMPOSERS: dict[str, Callable[[dict[str, Any]], list[Mail]]] = {
     "ApplicationSubmitted": application_submitted,
     "ApplicationReviewed": application_reviewed,
+    "ApplicationLapsed": application_lapsed,
     "GradeDecided": grade_decided,
     "NoticePublished": notice_published,
     "ObjectionFiled": objection_filed,

@@ -18,6 +18,7 @@ SUBJECTS = {
     "application_returned": "【补正通知】{{ provider_name }}的申请需补充材料，请于{{ deadline }}前补正",
     "application_passed": "【初审通过】{{ provider_name }}的申请已通过初步审核",
     "application_rejected": "【初审未通过】{{ provider_name }}的申请未通过初步审核",
+    "application_lapsed": "【申请失效】{{ provider_name }}的申请因逾期未补正已失效",
     "review_waiting": "【待审核】{{ provider_name }}的申请{{ '已补正，' if resubmitted else '' }}等待初步审核",
     "grade_decided": "【分级结果】{{ provider_name }}：{{ grade }}",
     "notice_published": "【公示】{{ provider_name }}的分级结果已公示",

@@ -30,7 +30,9 @@ class SettingsDocument(BaseModel):
     changed_at: str | None = None
 
 
-Name = Annotated[str, Path(pattern=r"^[a-z_]{1,32}$", description="assessment, notice, review, regrading, calendar")]
+Name = Annotated[
+    str, Path(pattern=r"^[a-z_]{1,32}$", description="assessment, notice, review, regrading, calendar, certificate")
+]
 _ERRORS: dict[int, Any] = {
     401: {"description": "no valid bearer token"},
     403: {"description": "the caller may not do this"},

@@ -121,6 +121,8 @@ def application_summary_key(credit_code: str, submitted_at: str, application_id:
 SUMMARY_FIELDS = ("application_id", "credit_code", "status", "submitted_at", "updated_at", "owner_sub")
 
 
+# A constant, not a stored setting: DOMAIN.md asks for a pending scorecard to be told, without a number to tune,
+# and a reminder decides nothing (no version to record). It is stamped into the Due index when the panel is drawn.
 CARD_REMIND_AFTER = timedelta(days=3)
 
 

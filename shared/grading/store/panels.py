@@ -22,6 +22,15 @@ def panel_item(application_id: str, round_: int, record: dict[str, Any], *, vers
     )
 
 
+def closed_panel_item(application_id: str, record: dict[str, Any], at: str, reason: str) -> dict[str, Any]:
+    """The open panel `record` (as read, with its version) closed at `at` for `reason`: it leaves the reminder index
+    and takes no more scorecards. Optimistic on the version read, so it goes in the transaction that ends the
+    evaluation (a withdrawal)."""
+    closed = {**record, "status": "closed", "closed_at": at, "closed_reason": reason}
+    version = closed.pop("version")
+    return panel_item(application_id, int(record["round"]), closed, version=version)
+
+
 def scorecard_items(
     application_id: str, round_: int, expert_id: str, card: dict[str, Any], previous: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
