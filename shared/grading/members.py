@@ -7,7 +7,9 @@ conditional on the audit sequence read, so two admins removing each other cannot
 
 `speaks_for` and `speaks_for_application` are THE provider-side checks: every "owner" of API.md is one of them.
 Records written before members existed carry `owner_sub` on the provider: that user is read as its admin, and the
-first change of its members writes that admin as an item (a lazy migration, in the same transaction).
+first change of its members writes that admin as an item (a lazy migration, in the same transaction), and moves
+what only that owner could find (its applications' summaries, its orders' index) to the provider's keys
+(`_moved_records`; the key design is in store/members.py).
 """
 
 from __future__ import annotations
@@ -284,12 +286,31 @@ def _commit(
             items.append(
                 store_members.member_item({k: v for k, v in members[legacy].items() if k != "legacy"}, new=True)
             )
+        items += _moved_records(provider["credit_code"], legacy, room=MAX_TRANSACTION_ITEMS - 2 - len(items))
         after.pop("owner_sub", None)
         after.setdefault("claimed_at", at)
         data = {**data, "migrated_owner": legacy}
     after["updated_at"] = at
     entry = entry_for(provider, at=at, actor=actor, action=action, data=data)
     dal.commit(dal.Change(provider["credit_code"], after, int(provider["audit_seq"]), entry, extra=items))
+
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+
+
+def _moved_records(credit_code: str, owner: str, room: int) -> list[dict[str, Any]]:
+    """The move of a legacy owner's records to its provider's indexes (the key design: store/members.py): the
+    missing summary copies of its applications and its orders re-indexed by credit code, as transaction items for
+    the move itself. What does not fit in `room` is written first, in transactions of its own: each item is
+    conditional and idempotent, so a move that then loses its race and runs again finds it done and skips it."""
+    apps, orders = dal.legacy_records_of_owner(owner, credit_code)
+    copied = {s["application_id"] for s in dal.applications_of_provider(credit_code, consistent=True)}
+    items = [store_members.legacy_summary_item(credit_code, a) for a in apps if a["application_id"] not in copied]
+    items += [store_members.legacy_order_reindex_item(o) for o in orders]
+    while items and len(items) > room:
+        ahead, items = items[:MAX_TRANSACTION_ITEMS], items[MAX_TRANSACTION_ITEMS:]
+        dal.write(*ahead)
+    return items
 
 
 def _admins_after(members: dict[str, dict[str, Any]], changes: dict[str, dict[str, Any] | None]) -> int:

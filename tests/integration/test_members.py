@@ -14,6 +14,7 @@ from grading.audit import verify_chain
 from grading.errors import Conflict
 from grading.events import events_for
 from grading.identity import Caller, Role
+from grading.ids import new_id
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
@@ -194,6 +195,71 @@ def test_todays_owner_becomes_the_first_admin_lazily(api: Api) -> None:
     invited = [e for e in _trail() if e["action"] == "member.invited"]
     assert invited[0]["data"]["migrated_owner"] == "provider-1"
     assert verify_chain(dal.audit_entries(CREDIT_CODE)) == []
+
+
+def _legacy_records(api: Api) -> tuple[str, str]:
+    """A provider, its application and a rectification order as the code before members wrote them: no summary
+    copy of the application under the provider (pattern 31 came with members), the order indexed by its owner's
+    sub (`RECTS#<owner sub>`, with `owner_sub` on it). Returns (application id, order id)."""
+    _legacy_provider(api)
+    for summary in dal.applications_of_provider(CREDIT_CODE):
+        key = dal.application_summary_key(CREDIT_CODE, summary["submitted_at"], summary["application_id"])
+        dal.client().delete_item(TableName=dal.table_name(), Key=dal._ser(key))
+    assert dal.applications_of_provider(CREDIT_CODE) == []
+    (app,) = dal.applications_by_owner("provider-1", 10, None)[0]
+    order = {
+        "rectification_id": new_id(),
+        "credit_code": CREDIT_CODE,
+        "provider_name": "legacy",
+        "owner_sub": "provider-1",
+        "period": "2026-H1",
+        "deadline": "2027-03-01",
+        "status": "open",
+        "opened_at": "2026-07-02T00:00:00Z",
+        "reports": [],
+    }
+    item = {
+        **dal.rectification_key(order["rectification_id"]),
+        "type": "rectification",
+        "GSI2PK": "RECTS#provider-1",
+        "GSI2SK": f"{order['opened_at']}#{order['rectification_id']}",
+        "DUE_PK": "DUE#RECT_DEADLINE",
+        "DUE_SK": f"{order['deadline']}#{order['rectification_id']}",
+        **order,
+        "version": 1,
+    }
+    dal.client().put_item(TableName=dal.table_name(), Item=dal._ser(item))
+    return str(app["application_id"]), str(order["rectification_id"])
+
+
+def _mine(api: Api, what: str, who: tuple[str, str]) -> list[str]:
+    reply = api.call("GET", f"/v1/me/{what}", who=who)
+    assert reply.status == 200, reply.body
+    field = "application_id" if what == "applications" else "rectification_id"
+    return [i[field] for i in reply.body["items"]]
+
+
+def test_the_migration_brings_the_owners_applications_and_orders_to_its_colleagues(api: Api) -> None:
+    app_id, order_id = _legacy_records(api)
+    assert (_mine(api, "applications", PROVIDER), _mine(api, "rectifications", PROVIDER)) == ([app_id], [order_id])
+    _join(api)  # the move: the owner becomes an admin item, and what it alone could find is indexed by the provider
+    for who in (PROVIDER, COLLEAGUE):
+        assert _mine(api, "applications", who) == [app_id], who
+        assert _mine(api, "rectifications", who) == [order_id], who
+        assert api.call("GET", f"/v1/rectifications/{order_id}", who=who).status == 200
+    stored = dal.get_item(dal.rectification_key(order_id))
+    assert stored is not None and stored["status"] == "open" and stored["version"] == 1  # re-indexed, not rewritten
+    _join(api, who=("provider-4", "providers"))  # a second change of members moves nothing twice
+    assert [s["application_id"] for s in dal.applications_of_provider(CREDIT_CODE)] == [app_id]
+    assert verify_chain(dal.audit_entries(CREDIT_CODE)) == []
+
+
+def test_a_move_too_big_for_one_transaction_writes_the_rest_first(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_id, order_id = _legacy_records(api)
+    monkeypatch.setattr(members, "MAX_TRANSACTION_ITEMS", 4)  # the invitation and the owner's item fill it
+    _join(api)
+    assert (_mine(api, "applications", COLLEAGUE), _mine(api, "rectifications", COLLEAGUE)) == ([app_id], [order_id])
+    assert {m["sub"] for m in dal.members_of(CREDIT_CODE)} == {"provider-1", "provider-3"}
 
 
 def test_an_expert_declares_its_own_conflict_and_the_draw_honours_it(api: Api) -> None:
