@@ -275,3 +275,22 @@ def test_an_expert_declares_its_own_conflict_and_the_draw_honours_it(api: Api) -
     drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
     assert drawn.status == 201, drawn.body
     assert experts[0] not in drawn.body["candidates"] and sorted(drawn.body["panel"]) == sorted(experts[1:])
+
+
+def test_an_admins_change_of_affiliations_keeps_what_the_expert_declared(api: Api) -> None:
+    experts = register_experts(api, 4)
+    app_id = evaluating_application(api)
+    body = {"credit_code": CREDIT_CODE, "reason": "近三年曾在该公司任职"}
+    assert api.call("POST", f"/v1/experts/{experts[0]}/conflicts", body, who=(experts[0], "experts")).status == 201
+    other = "91110000600037341L"
+    patched = api.call("PATCH", f"/v1/experts/{experts[0]}", {"affiliations": [other]}, who=ADMIN)
+    assert patched.status == 200, patched.body
+    assert sorted(patched.body["affiliations"]) == sorted([CREDIT_CODE, other])  # the declared one is kept
+    stored = dal.get_item(dal.expert_key(experts[0]))
+    assert stored is not None and sorted(stored["affiliations"]) == sorted([CREDIT_CODE, other])
+    assert [c["credit_code"] for c in stored["declared_conflicts"]] == [CREDIT_CODE]
+    cleared = api.call("PATCH", f"/v1/experts/{experts[0]}", {"affiliations": []}, who=ADMIN)
+    assert cleared.status == 200 and cleared.body["affiliations"] == [CREDIT_CODE]
+    drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
+    assert drawn.status == 201, drawn.body
+    assert experts[0] not in drawn.body["candidates"] and experts[0] not in drawn.body["panel"]
