@@ -160,19 +160,21 @@ def applications_of_provider(credit_code: str, *, consistent: bool = False) -> l
     return [_strip(i) for i in items]
 
 
-def legacy_records_of_owner(owner_sub: str, credit_code: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def legacy_records_of_owner(
+    owner_sub: str, credit_code: str, *, orders: bool = True
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """What a provider's owner alone found before members (store/members.py, the move): its applications for this
-    credit code (pattern 3, OWNER#<sub>) and the orders still indexed by its sub (RECTS#<sub>). Two Queries of
-    the owner's own index partitions, every page."""
-    found = []
-    for pk in (f"OWNER#{owner_sub}", f"RECTS#{owner_sub}"):
+    credit code (pattern 3, OWNER#<sub>) and (`orders`) the orders still indexed by its sub (RECTS#<sub>). A Query
+    of each of the owner's own index partitions, every page."""
+    found: list[list[dict[str, Any]]] = [[], []]
+    for i, pk in enumerate((f"OWNER#{owner_sub}", *([f"RECTS#{owner_sub}"] if orders else []))):
         items = _query_all(
             IndexName="GSI2",
             KeyConditionExpression="GSI2PK = :pk",
             FilterExpression="credit_code = :cc",
             ExpressionAttributeValues={":pk": {"S": pk}, ":cc": {"S": credit_code}},
         )
-        found.append([_strip(i) for i in items])
+        found[i] = [_strip(item) for item in items]
     return found[0], found[1]
 
 

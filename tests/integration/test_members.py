@@ -19,6 +19,7 @@ from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
     OTHER_PROVIDER,
+    PDF,
     PROVIDER,
     REVIEWER,
     Api,
@@ -26,6 +27,7 @@ from tests.integration.conftest import (
     evaluating_application,
     register_experts,
     submit,
+    upload,
 )
 
 COLLEAGUE = ("provider-3", "providers")
@@ -195,6 +197,34 @@ def test_todays_owner_becomes_the_first_admin_lazily(api: Api) -> None:
     invited = [e for e in _trail() if e["action"] == "member.invited"]
     assert invited[0]["data"]["migrated_owner"] == "provider-1"
     assert verify_chain(dal.audit_entries(CREDIT_CODE)) == []
+
+
+def test_a_legacy_owner_whose_application_never_passed_has_not_claimed_the_provider(api: Api) -> None:
+    """Before members, every submission set `owner_sub`: a submission is no claim (DOMAIN.md), only a pass is."""
+    _reject(api, submit(api))
+    dal.client().update_item(
+        TableName=dal.table_name(),
+        Key=dal._ser(dal.provider_key(CREDIT_CODE)),
+        UpdateExpression="SET owner_sub = :o",
+        ExpressionAttributeValues={":o": {"S": "provider-1"}},
+    )
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None and not members.claimed(provider) and members.legacy_admin(provider) is None
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=PROVIDER).status == 404
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}/members", who=PROVIDER).status == 404
+    app_id = submit(api, who=OTHER_PROVIDER)  # not PROVIDER_CLAIMED: nobody has claimed it
+    for kind in ("business_license", "qualification_certificate"):
+        ticket = api.call(
+            "POST",
+            f"/v1/applications/{app_id}/documents",
+            {"kind": kind, "filename": f"{kind}.pdf", "content_type": "application/pdf", "size": len(PDF)},
+            who=OTHER_PROVIDER,
+        )
+        assert ticket.status == 201 and upload(ticket.body, PDF) in (200, 204)
+    assert api.call("POST", f"/v1/applications/{app_id}/review", {"decision": "pass"}, who=REVIEWER).status == 200
+    assert _members(api, OTHER_PROVIDER) == [("provider-2", "admin")]
+    after = dal.get_provider(CREDIT_CODE)
+    assert after is not None and "owner_sub" not in after and after["claimed_by"] == "provider-2"
 
 
 def _legacy_records(api: Api) -> tuple[str, str]:
