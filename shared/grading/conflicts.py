@@ -1,12 +1,14 @@
 """Conflicts an expert declares itself (回避): a credit code it must not evaluate, with its reason.
 
 The declared code joins the expert's `affiliations`, which the panel draw already leaves out, in the same
-transaction as the pools of its categories, so the next draw honours it.
+transaction as the pools of its categories, so the next draw honours it. An admin's change of `affiliations`
+keeps them (`with_declared`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from grading import dal
 from grading.clock import iso
@@ -16,6 +18,12 @@ from grading.member_models import ConflictIn
 from grading.models import ExpertView
 from grading.races import retrying
 from grading.store import experts as store_experts
+
+
+def with_declared(affiliations: list[str], expert: dict[str, Any]) -> list[str]:
+    """An admin's list of affiliations with the conflicts the expert declared itself put back: only the expert
+    declares them, so an admin's change of the list (which replaces it) never undoes one."""
+    return sorted({*affiliations, *(c["credit_code"] for c in expert.get("declared_conflicts") or [])})
 
 
 def declare(caller: Caller, expert_id: str, body: ConflictIn, now: datetime) -> ExpertView:

@@ -149,14 +149,33 @@ def memberships_of(sub: str) -> list[dict[str, Any]]:
     return [_strip(i) for i in items]
 
 
-def applications_of_provider(credit_code: str) -> list[dict[str, Any]]:
-    """Pattern 31, newest first."""
+def applications_of_provider(credit_code: str, *, consistent: bool = False) -> list[dict[str, Any]]:
+    """Pattern 31, newest first (`consistent` for the move of a legacy owner, which decides what is missing)."""
     items = _query_all(
         KeyConditionExpression="PK = :pk AND begins_with(SK, :a)",
         ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{credit_code}"}, ":a": {"S": "APP#"}},
         ScanIndexForward=False,
+        ConsistentRead=consistent,
     )
     return [_strip(i) for i in items]
+
+
+def legacy_records_of_owner(
+    owner_sub: str, credit_code: str, *, orders: bool = True
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What a provider's owner alone found before members (store/members.py, the move): its applications for this
+    credit code (pattern 3, OWNER#<sub>) and (`orders`) the orders still indexed by its sub (RECTS#<sub>). A Query
+    of each of the owner's own index partitions, every page."""
+    found: list[list[dict[str, Any]]] = [[], []]
+    for i, pk in enumerate((f"OWNER#{owner_sub}", *([f"RECTS#{owner_sub}"] if orders else []))):
+        items = _query_all(
+            IndexName="GSI2",
+            KeyConditionExpression="GSI2PK = :pk",
+            FilterExpression="credit_code = :cc",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":cc": {"S": credit_code}},
+        )
+        found[i] = [_strip(item) for item in items]
+    return found[0], found[1]
 
 
 def certified_page(shard: int, limit: int, token: str | None) -> tuple[list[dict[str, Any]], str | None]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from grading import dal
+from grading import conflicts, dal
 from grading.clock import iso
 from grading.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grading.identity import Caller, Role
@@ -96,7 +96,8 @@ def get_expert(caller: Caller, expert_id: str) -> ExpertView:
 
 
 def update_expert(caller: Caller, expert_id: str, patch: ExpertPatch, now: datetime) -> ExpertView:
-    """Deactivate, change specialties or declared affiliations; the pool follows in the same transaction."""
+    """Deactivate, change specialties or declared affiliations (the conflicts the expert declared itself stay);
+    the pool follows in the same transaction."""
     caller.require(Role.ADMIN)
     changes = patch.model_dump(exclude_none=True)
     if not changes:
@@ -109,7 +110,7 @@ def update_expert(caller: Caller, expert_id: str, patch: ExpertPatch, now: datet
         at = iso(now)
         updated = {**current, **changes, "updated_at": at}
         updated["specialties"] = sorted(set(updated["specialties"]))
-        updated["affiliations"] = sorted(set(updated["affiliations"]))
+        updated["affiliations"] = conflicts.with_declared(updated["affiliations"], current)
         updated["history"] = [*current.get("history", []), {"at": at, "actor": caller.sub, "changed": changes}]
         version = updated.pop("version")
         dal.write(*store_experts.changed_expert_items(expert_id, updated, current, version))

@@ -7,7 +7,9 @@ conditional on the audit sequence read, so two admins removing each other cannot
 
 `speaks_for` and `speaks_for_application` are THE provider-side checks: every "owner" of API.md is one of them.
 Records written before members existed carry `owner_sub` on the provider: that user is read as its admin, and the
-first change of its members writes that admin as an item (a lazy migration, in the same transaction).
+first change of its members writes that admin as an item (a lazy migration, in the same transaction), and moves
+what only that owner could find (its applications' summaries, its orders' index) to the provider's keys
+(`_moved_records`; the key design is in store/members.py).
 """
 
 from __future__ import annotations
@@ -45,13 +47,28 @@ INVITATION_DAYS = 7
 
 
 def claimed(provider: dict[str, Any] | None) -> bool:
-    """Claimed: a reviewer passed an application for it (or, before members, someone applied as its owner)."""
-    return bool(provider and (provider.get("claimed_at") or provider.get("owner_sub")))
+    """Claimed: a reviewer passed an application for it (or, before members, for its owner: `legacy_admin`)."""
+    return bool(provider and (provider.get("claimed_at") or legacy_admin(provider)))
 
 
 def legacy_admin(provider: dict[str, Any] | None) -> str | None:
-    """The owner of a record written before members existed, not yet moved over to a member item."""
-    return (provider or {}).get("owner_sub") or None
+    """The owner of a record written before members existed, not yet moved over to a member item. Before members
+    every submission set `owner_sub`, and a submission claims nothing (DOMAIN.md "Who speaks for a provider"): the
+    owner is read as the provider's admin only if a reviewer passed one of its applications for this credit code.
+    A record with `claimed_at` was claimed by a pass since, and an `owner_sub` left on it says nothing."""
+    provider = provider or {}
+    owner = provider.get("owner_sub")
+    if not owner or provider.get("claimed_at"):
+        return None
+    return owner if _passed_before_members(owner, provider["credit_code"]) else None
+
+
+def _passed_before_members(owner: str, credit_code: str) -> bool:
+    """Did a reviewer pass an application of `owner` for this credit code? Pattern 3 (OWNER#<sub>): a Query read
+    only for a record that still carries `owner_sub` and no `claimed_at`, which the first change of its members
+    (or a pass, which sets `claimed_at`) turns into one that needs no such read."""
+    apps = dal.legacy_records_of_owner(owner, credit_code, orders=False)[0]
+    return any(h.get("action") == "pass" for a in apps for h in a.get("history") or [])
 
 
 def membership(caller: Caller, credit_code: str, provider: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -67,7 +84,7 @@ def membership(caller: Caller, credit_code: str, provider: dict[str, Any] | None
 
 
 def _legacy_membership(caller: Caller, credit_code: str, provider: dict[str, Any] | None) -> dict[str, Any] | None:
-    if legacy_admin(provider) == caller.sub:
+    if (provider or {}).get("owner_sub") == caller.sub and legacy_admin(provider) == caller.sub:  # no read else
         return {"credit_code": credit_code, "sub": caller.sub, "role": ADMIN, "legacy": True}
     return None
 
@@ -152,7 +169,8 @@ def claim(
     cc, applicant = app["credit_code"], app["owner_sub"]
     if not claimed(provider):
         admin = member_record(cc, applicant, ADMIN, app.get("owner_email"), at, actor, "claim")
-        return {**profile, "claimed_at": at, "claimed_by": applicant}, [store_members.member_item(admin, new=True)]
+        claim = {**profile, "claimed_at": at, "claimed_by": applicant, "owner_sub": None}  # None: not written
+        return claim, [store_members.member_item(admin, new=True)]
     stored = dal.get_item(dal.member_key(cc, applicant))
     if stored is None and legacy_admin(provider) != applicant:
         raise claimed_conflict(cc)
@@ -278,18 +296,37 @@ def _commit(
         elif before is not None and not before.get("legacy"):
             items.append(store_members.member_removal_item(provider["credit_code"], sub))
     after = dict(provider)
-    legacy = legacy_admin(provider)
+    after.pop("owner_sub", None)  # a legacy owner is moved over (below), an unproven one dropped
+    legacy = next((sub for sub, m in members.items() if m.get("legacy")), None)  # as _roster read it
     if legacy:
         if legacy not in changes:
             items.append(
                 store_members.member_item({k: v for k, v in members[legacy].items() if k != "legacy"}, new=True)
             )
-        after.pop("owner_sub", None)
+        items += _moved_records(provider["credit_code"], legacy, room=MAX_TRANSACTION_ITEMS - 2 - len(items))
         after.setdefault("claimed_at", at)
         data = {**data, "migrated_owner": legacy}
     after["updated_at"] = at
     entry = entry_for(provider, at=at, actor=actor, action=action, data=data)
     dal.commit(dal.Change(provider["credit_code"], after, int(provider["audit_seq"]), entry, extra=items))
+
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+
+
+def _moved_records(credit_code: str, owner: str, room: int) -> list[dict[str, Any]]:
+    """The move of a legacy owner's records to its provider's indexes (the key design: store/members.py): the
+    missing summary copies of its applications and its orders re-indexed by credit code, as transaction items for
+    the move itself. What does not fit in `room` is written first, in transactions of its own: each item is
+    conditional and idempotent, so a move that then loses its race and runs again finds it done and skips it."""
+    apps, orders = dal.legacy_records_of_owner(owner, credit_code)
+    copied = {s["application_id"] for s in dal.applications_of_provider(credit_code, consistent=True)}
+    items = [store_members.legacy_summary_item(credit_code, a) for a in apps if a["application_id"] not in copied]
+    items += [store_members.legacy_order_reindex_item(o) for o in orders]
+    while items and len(items) > room:
+        ahead, items = items[:MAX_TRANSACTION_ITEMS], items[MAX_TRANSACTION_ITEMS:]
+        dal.write(*ahead)
+    return items
 
 
 def _admins_after(members: dict[str, dict[str, Any]], changes: dict[str, dict[str, Any] | None]) -> int:

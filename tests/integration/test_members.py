@@ -14,10 +14,12 @@ from grading.audit import verify_chain
 from grading.errors import Conflict
 from grading.events import events_for
 from grading.identity import Caller, Role
+from grading.ids import new_id
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
     OTHER_PROVIDER,
+    PDF,
     PROVIDER,
     REVIEWER,
     Api,
@@ -25,6 +27,7 @@ from tests.integration.conftest import (
     evaluating_application,
     register_experts,
     submit,
+    upload,
 )
 
 COLLEAGUE = ("provider-3", "providers")
@@ -196,6 +199,99 @@ def test_todays_owner_becomes_the_first_admin_lazily(api: Api) -> None:
     assert verify_chain(dal.audit_entries(CREDIT_CODE)) == []
 
 
+def test_a_legacy_owner_whose_application_never_passed_has_not_claimed_the_provider(api: Api) -> None:
+    """Before members, every submission set `owner_sub`: a submission is no claim (DOMAIN.md), only a pass is."""
+    _reject(api, submit(api))
+    dal.client().update_item(
+        TableName=dal.table_name(),
+        Key=dal._ser(dal.provider_key(CREDIT_CODE)),
+        UpdateExpression="SET owner_sub = :o",
+        ExpressionAttributeValues={":o": {"S": "provider-1"}},
+    )
+    provider = dal.get_provider(CREDIT_CODE)
+    assert provider is not None and not members.claimed(provider) and members.legacy_admin(provider) is None
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}", who=PROVIDER).status == 404
+    assert api.call("GET", f"/v1/providers/{CREDIT_CODE}/members", who=PROVIDER).status == 404
+    app_id = submit(api, who=OTHER_PROVIDER)  # not PROVIDER_CLAIMED: nobody has claimed it
+    for kind in ("business_license", "qualification_certificate"):
+        ticket = api.call(
+            "POST",
+            f"/v1/applications/{app_id}/documents",
+            {"kind": kind, "filename": f"{kind}.pdf", "content_type": "application/pdf", "size": len(PDF)},
+            who=OTHER_PROVIDER,
+        )
+        assert ticket.status == 201 and upload(ticket.body, PDF) in (200, 204)
+    assert api.call("POST", f"/v1/applications/{app_id}/review", {"decision": "pass"}, who=REVIEWER).status == 200
+    assert _members(api, OTHER_PROVIDER) == [("provider-2", "admin")]
+    after = dal.get_provider(CREDIT_CODE)
+    assert after is not None and "owner_sub" not in after and after["claimed_by"] == "provider-2"
+
+
+def _legacy_records(api: Api) -> tuple[str, str]:
+    """A provider, its application and a rectification order as the code before members wrote them: no summary
+    copy of the application under the provider (pattern 31 came with members), the order indexed by its owner's
+    sub (`RECTS#<owner sub>`, with `owner_sub` on it). Returns (application id, order id)."""
+    _legacy_provider(api)
+    for summary in dal.applications_of_provider(CREDIT_CODE):
+        key = dal.application_summary_key(CREDIT_CODE, summary["submitted_at"], summary["application_id"])
+        dal.client().delete_item(TableName=dal.table_name(), Key=dal._ser(key))
+    assert dal.applications_of_provider(CREDIT_CODE) == []
+    (app,) = dal.applications_by_owner("provider-1", 10, None)[0]
+    order = {
+        "rectification_id": new_id(),
+        "credit_code": CREDIT_CODE,
+        "provider_name": "legacy",
+        "owner_sub": "provider-1",
+        "period": "2026-H1",
+        "deadline": "2027-03-01",
+        "status": "open",
+        "opened_at": "2026-07-02T00:00:00Z",
+        "reports": [],
+    }
+    item = {
+        **dal.rectification_key(order["rectification_id"]),
+        "type": "rectification",
+        "GSI2PK": "RECTS#provider-1",
+        "GSI2SK": f"{order['opened_at']}#{order['rectification_id']}",
+        "DUE_PK": "DUE#RECT_DEADLINE",
+        "DUE_SK": f"{order['deadline']}#{order['rectification_id']}",
+        **order,
+        "version": 1,
+    }
+    dal.client().put_item(TableName=dal.table_name(), Item=dal._ser(item))
+    return str(app["application_id"]), str(order["rectification_id"])
+
+
+def _mine(api: Api, what: str, who: tuple[str, str]) -> list[str]:
+    reply = api.call("GET", f"/v1/me/{what}", who=who)
+    assert reply.status == 200, reply.body
+    field = "application_id" if what == "applications" else "rectification_id"
+    return [i[field] for i in reply.body["items"]]
+
+
+def test_the_migration_brings_the_owners_applications_and_orders_to_its_colleagues(api: Api) -> None:
+    app_id, order_id = _legacy_records(api)
+    assert (_mine(api, "applications", PROVIDER), _mine(api, "rectifications", PROVIDER)) == ([app_id], [order_id])
+    _join(api)  # the move: the owner becomes an admin item, and what it alone could find is indexed by the provider
+    for who in (PROVIDER, COLLEAGUE):
+        assert _mine(api, "applications", who) == [app_id], who
+        assert _mine(api, "rectifications", who) == [order_id], who
+        assert api.call("GET", f"/v1/rectifications/{order_id}", who=who).status == 200
+    stored = dal.get_item(dal.rectification_key(order_id))
+    assert stored is not None and stored["status"] == "open" and stored["version"] == 1  # re-indexed, not rewritten
+    _join(api, who=("provider-4", "providers"))  # a second change of members moves nothing twice
+    assert [s["application_id"] for s in dal.applications_of_provider(CREDIT_CODE)] == [app_id]
+    assert verify_chain(dal.audit_entries(CREDIT_CODE)) == []
+
+
+def test_a_move_too_big_for_one_transaction_writes_the_rest_first(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_id, order_id = _legacy_records(api)
+    monkeypatch.setattr(members, "MAX_TRANSACTION_ITEMS", 4)  # the invitation and the owner's item fill it
+    _join(api)
+    assert (_mine(api, "applications", COLLEAGUE), _mine(api, "rectifications", COLLEAGUE)) == ([app_id], [order_id])
+    assert {m["sub"] for m in dal.members_of(CREDIT_CODE)} == {"provider-1", "provider-3"}
+
+
 def test_an_expert_declares_its_own_conflict_and_the_draw_honours_it(api: Api) -> None:
     experts = register_experts(api, 4)
     app_id = evaluating_application(api)
@@ -209,3 +305,22 @@ def test_an_expert_declares_its_own_conflict_and_the_draw_honours_it(api: Api) -
     drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
     assert drawn.status == 201, drawn.body
     assert experts[0] not in drawn.body["candidates"] and sorted(drawn.body["panel"]) == sorted(experts[1:])
+
+
+def test_an_admins_change_of_affiliations_keeps_what_the_expert_declared(api: Api) -> None:
+    experts = register_experts(api, 4)
+    app_id = evaluating_application(api)
+    body = {"credit_code": CREDIT_CODE, "reason": "近三年曾在该公司任职"}
+    assert api.call("POST", f"/v1/experts/{experts[0]}/conflicts", body, who=(experts[0], "experts")).status == 201
+    other = "91110000600037341L"
+    patched = api.call("PATCH", f"/v1/experts/{experts[0]}", {"affiliations": [other]}, who=ADMIN)
+    assert patched.status == 200, patched.body
+    assert sorted(patched.body["affiliations"]) == sorted([CREDIT_CODE, other])  # the declared one is kept
+    stored = dal.get_item(dal.expert_key(experts[0]))
+    assert stored is not None and sorted(stored["affiliations"]) == sorted([CREDIT_CODE, other])
+    assert [c["credit_code"] for c in stored["declared_conflicts"]] == [CREDIT_CODE]
+    cleared = api.call("PATCH", f"/v1/experts/{experts[0]}", {"affiliations": []}, who=ADMIN)
+    assert cleared.status == 200 and cleared.body["affiliations"] == [CREDIT_CODE]
+    drawn = api.call("POST", f"/v1/applications/{app_id}/panel", who=ADMIN)
+    assert drawn.status == 201, drawn.body
+    assert experts[0] not in drawn.body["candidates"] and experts[0] not in drawn.body["panel"]

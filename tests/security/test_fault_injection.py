@@ -380,6 +380,32 @@ STATES.setdefault("regrading-last-shard", ("regrading", _pages(skip_own=True))) 
 STATES.setdefault("regrading-enumerated", ("regrading-last-shard", _pages(skip_own=False)))  # finalize asked for
 
 
+def _legacy(api: Api, world: World) -> None:
+    """A world step: the provider as the code before members wrote it (owner_sub on the record, no member items,
+    no summary copy of its application under it) with an order indexed by its owner (RECTS#<owner sub>)."""
+    client, table = dal.client(), dal.table_name()
+    for member in dal.members_of(CREDIT_CODE):
+        client.delete_item(TableName=table, Key=dal._ser(dal.member_key(CREDIT_CODE, member["sub"])))
+    for summary in dal.applications_of_provider(CREDIT_CODE, consistent=True):
+        key = dal.application_summary_key(CREDIT_CODE, summary["submitted_at"], summary["application_id"])
+        client.delete_item(TableName=table, Key=dal._ser(key))
+    client.update_item(
+        TableName=table,
+        Key=dal._ser(dal.provider_key(CREDIT_CODE)),
+        UpdateExpression="SET owner_sub = :o REMOVE claimed_at, claimed_by",
+        ExpressionAttributeValues={":o": {"S": PROVIDER[0]}},
+    )
+    order = {"rectification_id": "01LEGACYORDER0000000000000", "credit_code": CREDIT_CODE, "owner_sub": PROVIDER[0]}
+    order |= {"period": PERIOD, "deadline": "2027-03-01", "status": "open", "opened_at": "2026-07-02T00:00:00Z"}
+    gsi = {"GSI2PK": f"RECTS#{PROVIDER[0]}", "GSI2SK": f"{order['opened_at']}#{order['rectification_id']}"}
+    item = {**dal.rectification_key(order["rectification_id"]), "type": "rectification", **gsi, **order}
+    client.put_item(TableName=table, Item=dal._ser({**item, "reports": [], "version": 1}))
+    world.rectification_id = order["rectification_id"]
+
+
+STATES.setdefault("legacy", ("evaluating", _legacy))  # written before members: the first change moves it over
+
+
 PATHS = [
     WritePath("submit", "empty", _post("/v1/applications", application_body(), PROVIDER), 201),
     WritePath(
@@ -512,6 +538,14 @@ PATHS = [
         201,
     ),
     WritePath("accept-invitation", "invited", _post("/v1/invitations/{invitation}/accept", None, OTHER), 200),
+    # the first change of a legacy provider's members moves it over: the owner's member item, its summary copies and
+    # its orders re-indexed, in the invitation's transaction
+    WritePath(
+        "invite-member-legacy",
+        "legacy",
+        _post("/v1/providers/{credit_code}/invitations", {"email": "li@example.cn", "role": "member"}, PROVIDER),
+        201,
+    ),
     WritePath("remove-member", "evaluating", _member("DELETE", None, PROVIDER), 200),
     WritePath("appoint-member", "evaluating", _member("PUT", {"role": "admin", "reason": "核实"}, ADMIN), 200),
     WritePath(

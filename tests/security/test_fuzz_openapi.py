@@ -7,8 +7,8 @@ on, with no change here).
 
 The caller holds every group (and is the owner of the seeded provider), so requests get past the role checks and
 reach validation and the domain code. Half of the generated requests have their path ids replaced by the ids of
-real records (an application through to certification, its notice, certificate and rectification order), so the
-fuzzed bodies meet real state, not only 404s.
+real records (an application through to certification, its notice, certificate and rectification order, a pending
+invitation), so the fuzzed bodies meet real state, not only 404s.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from tests.security.conftest import (
     World,
     build,
     error_shape_problem,
+    invitation,
 )
 
 MAX_EXAMPLES = 10
@@ -51,7 +52,11 @@ def _fresh_backend() -> None:
 @pytest.fixture(scope="module")
 def world(stack: Stack, host: FunctionHost, backend: LocalBackend) -> Iterator[World]:
     backend.reset()
-    world = build(Api(stack, host), "rectification")
+    api = Api(stack, host)
+    world = build(api, "rectification")
+    # A live invitation code, so accept meets a pending invitation (not only 404/422). The fuzzing caller is already
+    # the provider's admin: accept answers 409 ALREADY_MEMBER before it writes, and the code stays pending.
+    world.invitation = invitation(api)
     yield world
     backend.reset()
 

@@ -27,7 +27,7 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 19| a re-grading run with its counter shards  | BatchGet REGRADING#<run id> / #RUN + #SHARD#<nn> (one per certified shard) | table |
 | 20| a run's per-provider results (report)     | Query PK=REGRADING#<run id>, SK begins_with ITEM#           | table |
 | 21| a provider's declared qualification       | GetItem PROVIDER#<cc> / QUAL#<number>; its review reads it in one BatchGet with the provider and the assessment settings | table |
-| 22| a provider's rectification orders         | Query GSI2PK=RECTS#<cc>, newest first (orders written before members: RECTS#<owner sub>) | GSI2  |
+| 22| a provider's rectification orders         | Query GSI2PK=RECTS#<cc>, newest first (orders written before members were RECTS#<owner sub>: the move re-indexes them, pattern 38) | GSI2  |
 | 23| the current version of a settings document | GetItem SETTINGS#<name> / CURRENT (with the others in one BatchGet; a change of a rectification order, a declared qualification reads the assessment settings in the BatchGet of its provider and the caller's membership, policy_store.key_of / from_found; a graded decision reads the notice and calendar settings in the BatchGet of its provider, get_provider_with) | table |
 | 24| one stored version of a settings document  | GetItem SETTINGS#<name> / VERSION#<6 digits>                | table |
 | 25| objections in a status, newest first       | Query GSI1PK=OBJECTIONS#<status>, GSI1SK desc (<filed>#<id>) | GSI1 |
@@ -43,6 +43,7 @@ Access patterns (keep this table in step with the code and template.yaml):
 | 35| the registered reviewers' emails          | Query PK=STAFF#reviewers (one item per reviewer, SK <sub>)  | table |
 | 36| rectification deadlines in the next days  | Query DUE_PK=DUE#RECT_DEADLINE, DUE_SK between <tomorrow> and <in 3 days> | Due |
 | 37| open panels drawn 3 days ago (scorecards) | Query DUE_PK=DUE#CARD_REMIND, DUE_SK <= <now> (keys kept: the application is in PK) | Due |
+| 38| the move of a provider written before members (`owner_sub`) | Query GSI2PK=OWNER#<owner sub> and GSI2PK=RECTS#<owner sub>, filtered on credit_code; Query pattern 31 (consistent): the missing summaries are put, the orders re-indexed to RECTS#<cc>, in the move's transaction (store/members.py) | GSI2, table |
 
 Due kinds (present only while there is something to do, removed in the transaction that does it):
 `DUE#NOTICE_CLOSE` (open notices, by window_closes_at), `DUE#CERT_EXPIRY` (valid certificates, by valid_until),

@@ -185,15 +185,19 @@ def application_puts(change: Change, app: dict[str, Any]) -> list[Any]:
         put["ConditionExpression"] = "version = :v"
         put["ExpressionAttributeValues"] = {":v": {"N": str(change.expected_version)}}
     app["version"] = new_version
-    summary = {k: app.get(k) for k in SUMMARY_FIELDS} | {
-        "provider_name": (app.get("provider") or {}).get("name"),
-        "category": (app.get("provider") or {}).get("category"),
-    }
     key = application_summary_key(change.credit_code, app["submitted_at"], app["application_id"])
     return [
         {"Put": put},
-        {"Put": {"TableName": table_name(), "Item": _ser({**key, "type": "application_summary", **summary})}},
+        {"Put": {"TableName": table_name(), "Item": _ser({**key, "type": "application_summary", **summary_of(app)})}},
     ]
+
+
+def summary_of(app: dict[str, Any]) -> dict[str, Any]:
+    """The copy of an application kept under its provider (pattern 31)."""
+    return {k: app.get(k) for k in SUMMARY_FIELDS} | {
+        "provider_name": (app.get("provider") or {}).get("name"),
+        "category": (app.get("provider") or {}).get("category"),
+    }
 
 
 def slot_items(change: Change) -> list[Any]:
