@@ -93,7 +93,7 @@ def test_a_kept_service_list_or_jsonpath_that_answers_differently_fails_the_chec
     monkeypatch.setattr(backends, "list_of_moto_modules", kept)
     motofix._checked.clear()
     monkeypatch.setattr(jsonpath_ng.ext, "parse", lambda path: motofix._originals["jsonpath_parse"]("$.id"))
-    with pytest.raises(AssertionError, match="JSONPath .* finds differently"):
+    with pytest.raises(AssertionError, match=r"JSONPath .* finds differently"):
         motofix.check()
     assert _no_scratch_table_left()
 
