@@ -63,7 +63,11 @@ def serve(args: argparse.Namespace) -> int:
         keeper.start()
         serving = True
         _banner(stack, api_url, backend_url, state_dir, restored)
-        threading.Event().wait()
+        # Wake up twice a second: a signal may be delivered to any of serve's threads, and only the main thread runs
+        # Python's handler, at its next step; a wait without a timeout would not take one until it ended.
+        idle = threading.Event()
+        while not idle.wait(0.5):
+            pass
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
     finally:

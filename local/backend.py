@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 import boto3
 import requests
 from botocore.config import Config
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from cheroot import wsgi
 
 from local.template import Stack
 
@@ -48,11 +48,6 @@ def use_endpoint(url: str) -> None:
     os.environ.pop("AWS_SESSION_TOKEN", None)
     os.environ.pop("AWS_PROFILE", None)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # one line per SDK call drowns the runner's own output
 
 
 class SerializingMiddleware:
@@ -144,7 +139,7 @@ class LocalBackend:
         self.host, self.port = host, port
         self.url = ""
         self.stack: Stack | None = None
-        self._server: BaseWSGIServer | None = None
+        self._server: wsgi.Server | None = None
         self._thread: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -158,10 +153,14 @@ class LocalBackend:
             self.middleware.request_log.clear()
 
     def start(self) -> str:
-        self._server = make_server(self.host, self.port, self.middleware, threaded=True, request_handler=QuietHandler)
-        self.port = self._server.server_port
+        # cheroot, not werkzeug's development server: werkzeug closes every connection after one answer (and
+        # starts a thread per connection), so each SDK call paid a TCP connect and a thread start; cheroot keeps
+        # the SDK's connections alive between calls and answers from a pool of threads.
+        self._server = wsgi.Server((self.host, self.port), self.middleware, numthreads=16, request_queue_size=64)
+        self._server.prepare()  # bound and listening
+        self.port = int(self._server.bind_addr[1])
         self.url = f"http://{self.host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve, name="moto", daemon=True)
         self._thread.start()
         self._saved_env = {k: os.environ.get(k) for k in _ENV_KEYS}
         use_endpoint(self.url)
@@ -172,8 +171,7 @@ class LocalBackend:
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
         if self._thread:
             self._thread.join(timeout=5)
         self._server = self._thread = None

@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from cheroot import wsgi
 from werkzeug.wrappers import Request, Response
 
 from local import console, outbox
 from local.apigw import api_event, claims_from_authorization
-from local.backend import QuietHandler
 from local.events import EventRecorder
 from local.host import FunctionHost
 from local.poller_process import PollerProcess
@@ -52,7 +51,7 @@ class ApiServer:
         self.routes = sorted(
             routes, key=lambda fr: ([_segment_rank(s) for s in _split(fr[1].path)], fr[1].method == "ANY")
         )
-        self._server: BaseWSGIServer | None = None
+        self._server: wsgi.Server | None = None
         self.clock: datetime | None = None  # None: the wall clock
 
     def match(self, method: str, path: str) -> tuple[str, Route, dict[str, str]] | None:
@@ -186,18 +185,19 @@ class ApiServer:
     def bind(self, port: int = 3000, host: str = "127.0.0.1") -> str:
         """Listen on `port` (0: a free one) without answering yet: a client that connects before serve() waits
         in the socket's backlog instead of being refused. Returns the server's URL."""
-        self._server = make_server(host, port, self, threaded=True, request_handler=QuietHandler)
-        return f"http://{host}:{self._server.server_port}"
+        # cheroot keeps a client's connection alive between requests (werkzeug's development server closes each).
+        self._server = wsgi.Server((host, port), self, numthreads=16, request_queue_size=64)
+        self._server.prepare()
+        return f"http://{host}:{self._server.bind_addr[1]}"
 
     def serve(self) -> None:
         """Answer requests, from a background thread (after bind())."""
         assert self._server is not None, "bind() first"
-        threading.Thread(target=self._server.serve_forever, name="api", daemon=True).start()
+        threading.Thread(target=self._server.serve, name="api", daemon=True).start()
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
 
