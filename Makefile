@@ -100,6 +100,11 @@ $(CHECKOV):
 security-tools: $(CHECKOV)
 test: security-tools
 
+## ApiDocsFunction's OpenAPI document, generated from the routes' code (a test fails while the committed one is stale)
+openapi: install
+	PYTHONPATH=shared $(PY) -m grading.openapi_build
+.PHONY: openapi
+
 ## Benchmarks (issue 8): one table, and bench/results.json; <10 min. `make bench ARGS=--quick` is the <1 min smoke
 bench: install
 	$(PY) -m bench $(ARGS)

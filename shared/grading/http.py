@@ -90,23 +90,34 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
     return app
 
 
-def enable_docs(app: APIGatewayRestResolver) -> Callable[[], dict[str, Any]]:
-    """`/openapi.json` and Swagger UI at `/docs` (its scripts are inlined: it works offline), one document. Only
-    ApiDocsFunction serves them, so only it loads the document's models and Swagger UI."""
-    from aws_lambda_powertools.event_handler.openapi import swagger_ui
+def generate_document(app: APIGatewayRestResolver) -> dict[str, Any]:
+    """The OpenAPI document of `app`'s routes, from their code (models, responses, security), without `servers`."""
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    text = app.get_openapi_json_schema(
+        title=API_TITLE,
+        version=API_VERSION,
+        description="See API.md: the public contract. Every error body is {error: {code, message, details}}.",
+        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+        security=[{"bearer": []}],
+    )
+    document = contract.finish(json.loads(text))
+    document.pop("servers", None)  # where it is served from: set on each answer
+    return document
+
+
+def enable_docs(
+    app: APIGatewayRestResolver, built: Callable[[], dict[str, Any]] | None = None
+) -> Callable[[], dict[str, Any]]:
+    """`/openapi.json` and Swagger UI at `/docs` (its scripts are inlined: it works offline), one document: `built`
+    (ApiDocsFunction's, generated at build time from every router; see functions/api_docs), else `app`'s own routes'.
+    Only ApiDocsFunction serves them, so only it loads Swagger UI."""
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui
     from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
     @functools.cache
-    def document() -> dict[str, Any]:  # built once per container: the routes do not change while it runs
-        text = app.get_openapi_json_schema(
-            title=API_TITLE,
-            version=API_VERSION,
-            description="See API.md: the public contract. Every error body is {error: {code, message, details}}.",
-            security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
-            security=[{"bearer": []}],
-        )
-        return contract.finish(json.loads(text))
+    def document() -> dict[str, Any]:  # once per container: the routes do not change while it runs
+        return built() if built is not None else generate_document(app)
 
     def served() -> str:
         return json.dumps({**document(), "servers": [{"url": contract.server_url(app.current_event.raw_event)}]})

@@ -138,3 +138,27 @@ def test_swagger_ui_shows_the_same_document_and_needs_no_network(api: Api) -> No
     assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=[\"']https?://", html), "loads something from the web"
     assert '"operationId": "submitApplication"' in html or '"operationId":"submitApplication"' in html
     assert "http://127.0.0.1:3000" in html
+
+
+def test_the_served_document_is_what_the_routes_code_generates(document: dict[str, Any]) -> None:
+    """ApiDocsFunction serves a document built before deployment (functions/api_docs/openapi.json), so that its
+    cold start loads no router. It must be the one the routes' code generates now: after changing a route or a
+    model, `make openapi` writes it again."""
+    from grading import openapi_build
+
+    served = {k: v for k, v in document.items() if k != "servers"}
+    generated = openapi_build.generated()
+    assert served == generated, "functions/api_docs/openapi.json is stale: run `make openapi` and commit it"
+    assert openapi_build.TARGET.read_text(encoding="utf-8") == openapi_build.text(generated), "run `make openapi`"
+
+
+def test_a_route_left_out_of_the_document_fails_the_freshness_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: a document missing one operation is not what the code generates."""
+    import json
+
+    from grading import openapi_build
+
+    committed = json.loads(openapi_build.TARGET.read_text(encoding="utf-8"))
+    path = next(iter(committed["paths"]))
+    del committed["paths"][path]
+    assert committed != openapi_build.generated()
