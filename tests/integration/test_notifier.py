@@ -608,3 +608,28 @@ def test_the_notification_rule_routes_every_event_that_has_a_mail(stack: Stack) 
 
     pattern = stack.resources["NotificationRule"]["Properties"]["EventPattern"]
     assert sorted(pattern["detail-type"]) == sorted(COMPOSERS)
+
+
+def test_a_capped_reminder_goes_out_on_a_later_day_it_is_raised(
+    api: Api, host: FunctionHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap holds a reminder back for the day, not for ever: the sweep raises it again the next day (same event
+    id), and then it is sent, once. (It was settled as capped and never sent.)"""
+    from grading import clock
+
+    returned(api)
+    today = datetime.now(UTC)
+    monkeypatch.setattr(clock, "now", lambda: today)
+    for i in range(4):
+        host.invoke("NotifierFunction", sqs_event("QualificationExpiring", expiring(f"Q-{i}"), f"m{i}"))
+    key = expiring("Q-3")["event_id"] + ":qualification_expiring"
+    assert (dal_notify.delivery(key, CONTACT) or {})["status"] == "capped"
+    host.invoke("NotifierFunction", sqs_event("QualificationExpiring", expiring("Q-3"), "m5"))  # the same day
+    assert len([m for m in mails(CONTACT) if "Q-3" in m["subject"]]) == 0
+    monkeypatch.setattr(clock, "now", lambda: today + timedelta(days=1))
+    for message in ("m6", "m7"):  # raised the next day, and delivered twice
+        host.invoke("NotifierFunction", sqs_event("QualificationExpiring", expiring("Q-3"), message))
+    assert [m["subject"] for m in mails(CONTACT) if "Q-3" in m["subject"]] == [
+        "【资质到期提醒】ISO 9001（Q-3）将于2027-06-30到期"
+    ]
+    assert (dal_notify.delivery(key, CONTACT) or {})["status"] == "sent"

@@ -60,7 +60,9 @@ def claim(
 
     Returns "claimed" (send it now), "done" (an earlier delivery sent or settled it) or "capped". A claim whose
     lease ran out (its sender died between claiming and marking) is taken over, so a mail is never lost; the
-    price is a second copy when the first sender died after SES accepted it (at-least-once)."""
+    price is a second copy when the first sender died after SES accepted it (at-least-once). A reminder capped on
+    an earlier day is claimed again: the sweep raises a reminder on each day it still holds (the same event id),
+    so one held back by a full day goes out on a later one instead of never."""
     at = iso(now)
     record = {
         "status": "sending",
@@ -69,15 +71,20 @@ def claim(
         "lease_until": int(now.timestamp()) + lease_seconds,
         "ttl": _ttl(now, SENT_TTL_DAYS),
     }
+    condition = "attribute_not_exists(PK) OR (#s = :sending AND lease_until < :now)"
+    values: dict[str, Any] = {":sending": "sending", ":now": int(now.timestamp())}
+    if cap is not None:
+        condition += " OR (#s = :capped AND capped_on < :day)"
+        values.update({":capped": "capped", ":day": cap[0]})
     items = [
         dal.tx_put(
             delivery_key(event_id, email),
             "delivery",
             record,
             name="claim",
-            condition="attribute_not_exists(PK) OR (#s = :sending AND lease_until < :now)",
+            condition=condition,
             names={"#s": "status"},
-            values={":sending": "sending", ":now": int(now.timestamp())},
+            values=values,
         )
     ]
     if cap is not None:
@@ -101,19 +108,27 @@ def claim(
                 # Still being sent, or given back since (SES refused it): not done, so the queue tries again later.
                 raise Claimed(event_id) from None
             return "done"
-        settle(event_id, email, "capped", now, first=True)
+        settle(event_id, email, "capped", now, first=True, capped_on=cap[0] if cap else None)
         return "capped"
     return "claimed"
 
 
 def settle(
-    event_id: str, email: str, status: str, now: datetime, message_id: str | None = None, first: bool = False
+    event_id: str,
+    email: str,
+    status: str,
+    now: datetime,
+    message_id: str | None = None,
+    first: bool = False,
+    capped_on: str | None = None,
 ) -> None:
     """Record the outcome: `sent` (with SES's message id), or a mail deliberately not sent (capped,
     unsubscribed). Whoever holds or took the claim writes the same outcome; `first` only where nobody claimed."""
     item: dict[str, Any] = {"status": status, "settled_at": iso(now), "ttl": _ttl(now, SENT_TTL_DAYS)}
     if message_id:
         item["message_id"] = message_id
+    if capped_on:
+        item["capped_on"] = capped_on  # the recipient's full day: a later day's raise of the reminder may send it
     # With `first`, another delivery may have got there: its outcome stands.
     with contextlib.suppress(dal.TransactionConflict):
         dal.write(dal.tx_put(delivery_key(event_id, email), "delivery", item, name="settle", new=first))
