@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -48,9 +48,12 @@ REQUIRED_DOCUMENTS = (DocumentKind.BUSINESS_LICENSE, DocumentKind.QUALIFICATION_
 # --- pure checks --------------------------------------------------------------------------------------------
 
 
-def qualification_problems(qualifications: list[Qualification], today: date, field: str) -> list[dict[str, str]]:
-    """Each certificate must stay valid for the stored review settings' number of days (default 30) from `today`."""
-    min_days = policy_store.current("review").values.qualification_min_days
+def qualification_problems(
+    qualifications: list[Qualification], today: date, field: str, review: policy_store.Stored | None = None
+) -> list[dict[str, str]]:
+    """Each certificate must stay valid for the stored review settings' number of days (default 30) from `today`;
+    `review`: those settings, where the caller read them in a BatchGet of its own (else they are read here)."""
+    min_days = (review or policy_store.current("review")).values.qualification_min_days
     earliest = today + timedelta(days=min_days)
     return [
         {
@@ -215,18 +218,25 @@ def load_visible(caller: Caller, application_id: str) -> dal.Dossier:
     return dossier
 
 
-def _load_owned(caller: Caller, application_id: str) -> tuple[dal.Dossier, dict[str, Any] | None, bool]:
-    """`load_visible` for a change: the dossier, its provider, and whether the caller owns the application (the
-    provider and the caller's membership read in one BatchGet, patterns 1 then 4 + 27: two round trips)."""
+Found = dict[tuple[str, str], dict[str, Any]]  # a BatchGet's items, keyed by (PK, SK)
+
+
+def _load_owned(
+    caller: Caller, application_id: str, settings_names: Sequence[str] = ()
+) -> tuple[dal.Dossier, dict[str, Any] | None, bool, Found]:
+    """`load_visible` for a change: the dossier, its provider, whether the caller owns the application, and the
+    BatchGet's items (the provider and the caller's membership read in one BatchGet, with the named settings the
+    change needs, patterns 1 then 4 + 27 + 23: two round trips)."""
     dossier = dal.get_dossier(application_id)
     app = dossier.application
     if app is None:
         raise NotFound(f"application {application_id} not found")
-    provider, member, _ = members.provider_and_membership(caller, app["credit_code"])
+    also = [policy_store.key_of(n) for n in settings_names]
+    provider, member, found = members.provider_and_membership(caller, app["credit_code"], *also)
     owns = members.owns_application(caller, app, provider, member)
     if not (caller.is_staff or on_panel(caller, dossier) or owns):
         raise NotFound(f"application {application_id} not found")
-    return dossier, provider, owns
+    return dossier, provider, owns, found
 
 
 def _load_visible(caller: Caller, application_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -290,7 +300,7 @@ def list_mine(caller: Caller, limit: int, token: str | None) -> ApplicationPage:
 
 def request_upload(caller: Caller, application_id: str, body: DocumentRequest, now: datetime) -> UploadTicket:
     caller.require(Role.PROVIDER)
-    dossier, _, owns = _load_owned(caller, application_id)
+    dossier, _, owns, _ = _load_owned(caller, application_id)
     app = dossier.application
     if app is None or not owns:
         raise NotFound(f"application {application_id} not found")
@@ -354,7 +364,8 @@ def verify_documents(docs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
 
 # --- state changes -----------------------------------------------------------------------------------------
 
-Decide = Callable[[dict[str, Any], list[dict[str, Any]], dict[str, Any]], dict[str, Any]]
+# (application, documents, provider, the BatchGet's items with the settings `_change` was asked to read)
+Decide = Callable[[dict[str, Any], list[dict[str, Any]], dict[str, Any], Found], dict[str, Any]]
 
 
 def _change(
@@ -366,12 +377,15 @@ def _change(
     owner_only: bool,
     decide: Decide,
     history_extra: Callable[[], dict[str, Any]] = dict,
+    settings_names: Sequence[str] = (),
 ) -> ApplicationView:
     """Read, check, and commit one status change with its audit entry; re-decide if we lose a race. Answers the
-    application as it now is, without reading it again."""
+    application as it now is, without reading it again. `settings_names`: the settings `decide` needs, read in the
+    BatchGet of the provider (pattern 23) and handed to it. What `decide` answers under "history" goes into the
+    history entry and the audit data, after `history_extra`."""
 
     def attempt() -> ApplicationView:
-        dossier, provider, owns = _load_owned(caller, application_id)
+        dossier, provider, owns, found = _load_owned(caller, application_id, settings_names)
         app, docs = dossier.application, dossier.documents
         assert app is not None
         if provider is None:  # the provider record is written with the application: never absent
@@ -380,7 +394,7 @@ def _change(
             raise NotFound(f"application {application_id} not found")
         before = app["status"]
         after = transition(before, action)
-        outcome = decide(app, docs, provider)  # may raise; may return application updates and audit data
+        outcome = decide(app, docs, provider, found)  # may raise; may return application updates and audit data
         at = iso(now)
         more = list(outcome.get("extra", []))
         panel = dossier.panel()
@@ -388,7 +402,7 @@ def _change(
             # Leaving the evaluation (a withdrawal) closes the panel's round with it: no more scorecards, no more
             # reminders to its experts.
             more.append(store_panels.closed_panel_item(application_id, panel, at, after.value))
-        extra = history_extra()
+        extra = {**history_extra(), **outcome.get("history", {})}
         updated = {
             **app,
             **outcome.get("application", {}),
@@ -429,13 +443,16 @@ def resubmit(caller: Caller, application_id: str, body: ResubmitIn, now: datetim
     caller.require(Role.PROVIDER)
     today = local_date(now)
 
-    def decide(app: dict[str, Any], _docs: list[dict[str, Any]], _provider: dict[str, Any]) -> dict[str, Any]:
+    def decide(
+        app: dict[str, Any], _docs: list[dict[str, Any]], _provider: dict[str, Any], found: Found
+    ) -> dict[str, Any]:
         deadline = app.get("return_deadline")
         if deadline and date.fromisoformat(deadline) < today:
             raise Conflict(f"the deadline for more documents passed on {deadline}", code="RETURN_DEADLINE_PASSED")
         updates: dict[str, Any] = {"return_deadline": None}
         if body.qualifications is not None:
-            problems = qualification_problems(body.qualifications, today, "qualifications")
+            review = policy_store.from_found("review", found)
+            problems = qualification_problems(body.qualifications, today, "qualifications", review)
             if problems:
                 raise InvalidInput("qualification certificates expire too soon", details=problems)
             updates["qualifications"] = [q.model_dump(mode="json") for q in body.qualifications]
@@ -451,7 +468,26 @@ def resubmit(caller: Caller, application_id: str, body: ResubmitIn, now: datetim
         owner_only=True,
         decide=decide,
         history_extra=lambda: {"note": body.note},
+        settings_names=("review",) if body.qualifications is not None else (),  # the certificates' minimum days
     )
+
+
+def _returned(given: date | None, today: date, found: Found) -> dict[str, Any]:
+    """A return's outcome: its deadline (the reviewer's, or the default counted by the review and calendar settings
+    in `found`) and, for the history and audit, the settings versions that counted it."""
+    deadline, used = given, dict[str, str]()
+    if deadline is None:
+        deadline, used = deadlines.return_deadline(today, found)
+        if deadline <= today:
+            raise InvalidInput.field("deadline", "must be after today")
+    return {
+        "application": {"return_deadline": deadline.isoformat()},
+        "history": {
+            "deadline": deadline.isoformat(),
+            "settings": used.get("settings"),
+            "calendar": used.get("calendar"),
+        },
+    }
 
 
 def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -> ApplicationView:
@@ -460,25 +496,31 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
     action = {"pass": Action.PASS, "return": Action.RETURN, "reject": Action.REJECT}[body.decision]
     if action in (Action.RETURN, Action.REJECT) and not body.reasons:
         raise InvalidInput.field("reasons", f"at least one reason is required to {body.decision}")
-    deadline: date | None = None
-    used: dict[str, str] = {}
-    if action is Action.RETURN:
-        deadline, used = body.deadline, {}
-        if deadline is None:
-            deadline, used = deadlines.return_deadline(today)
-        if deadline <= today:
-            raise InvalidInput.field("deadline", "must be after today")
-    elif body.deadline is not None:
+    if action is Action.RETURN and body.deadline is not None and body.deadline <= today:
+        raise InvalidInput.field("deadline", "must be after today")
+    if action is not Action.RETURN and body.deadline is not None:
         raise InvalidInput.field("deadline", "only a return has a deadline")
+    # What the BatchGet of the provider reads besides: a default 补正 deadline counts the stored review settings'
+    # days on the stored calendar; a pass checks the certificates against the review settings' minimum days.
+    settings_names: tuple[str, ...] = ()
+    if action is Action.RETURN and body.deadline is None:
+        settings_names = deadlines.RETURN_SETTINGS
+    elif action is Action.PASS:
+        settings_names = ("review",)
 
-    def decide(app: dict[str, Any], docs: list[dict[str, Any]], provider: dict[str, Any]) -> dict[str, Any]:
+    def decide(
+        app: dict[str, Any], docs: list[dict[str, Any]], provider: dict[str, Any], found: Found
+    ) -> dict[str, Any]:
         if action is Action.RETURN:
-            return {"application": {"return_deadline": deadline.isoformat() if deadline else None}}
+            return _returned(body.deadline, today, found)
         if action is Action.REJECT:
             return {}
         # A pass repeats the automatic checks: time has passed since submission, and documents must be real.
         problems = qualification_problems(
-            [Qualification.model_validate(q) for q in app["qualifications"]], today, "qualifications"
+            [Qualification.model_validate(q) for q in app["qualifications"]],
+            today,
+            "qualifications",
+            policy_store.from_found("review", found),
         )
         banned_until = ban_in_force(provider, today)
         if banned_until:
@@ -504,12 +546,9 @@ def review(caller: Caller, application_id: str, body: ReviewIn, now: datetime) -
         now,
         owner_only=False,
         decide=decide,
-        history_extra=lambda: {
-            "reasons": body.reasons,
-            "deadline": deadline.isoformat() if deadline else None,
-            "settings": used.get("settings"),
-            "calendar": used.get("calendar"),
-        },
+        # A return's decide fills in its deadline and the settings versions that counted it (in this order).
+        history_extra=lambda: {"reasons": body.reasons, "deadline": None, "settings": None, "calendar": None},
+        settings_names=settings_names,
     )
 
 
@@ -522,6 +561,6 @@ def withdraw(caller: Caller, application_id: str, body: WithdrawIn, now: datetim
         Action.WITHDRAW,
         now,
         owner_only=True,
-        decide=lambda _app, _docs, _provider: {"application": {"return_deadline": None}},
+        decide=lambda _app, _docs, _provider, _found: {"application": {"return_deadline": None}},
         history_extra=lambda: {"reasons": [body.reason]},
     )

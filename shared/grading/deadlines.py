@@ -17,9 +17,15 @@ def used(stored: policy_store.Stored, calendar: policy_store.Stored) -> dict[str
     return {"settings": stored.ref, "calendar": calendar.ref}
 
 
-def return_deadline(today: date) -> tuple[date, dict[str, str]]:
-    """The last day to answer a return for more documents (补正), and the versions it used."""
-    stored, calendar, days = policy_store.read_with_calendar("review")
+RETURN_SETTINGS = ("review", "calendar")  # what return_deadline reads
+
+
+def return_deadline(
+    today: date, found: dict[tuple[str, str], dict[str, Any]] | None = None
+) -> tuple[date, dict[str, str]]:
+    """The last day to answer a return for more documents (补正), and the versions it used; `found`: the caller's
+    BatchGet that read RETURN_SETTINGS with its own items."""
+    stored, calendar, days = policy_store.read_with_calendar("review", found)
     review = stored.values
     return days.deadline(today, review.return_deadline_days, review.return_working_days), used(stored, calendar)
 

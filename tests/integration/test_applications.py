@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
@@ -14,6 +14,7 @@ from grading.credit_code import check_character
 from grading.errors import Conflict
 from grading.identity import Caller, Role
 from grading.models import ApplicationIn
+from local.backend import LocalBackend
 from tests.integration.conftest import (
     ADMIN,
     CREDIT_CODE,
@@ -227,6 +228,53 @@ def test_return_resubmit_and_pass(api: Api) -> None:
     assert api.call("POST", review, {"decision": "pass"}, who=REVIEWER).body["status"] == "evaluating"
     actions = [h["action"] for h in api.call("GET", f"/v1/applications/{app_id}", who=PROVIDER).body["history"]]
     assert actions == ["submit", "return", "resubmit", "pass"]
+
+
+def test_a_review_takes_three_round_trips_with_the_stored_review_settings(api: Api, backend: LocalBackend) -> None:
+    """Issue 8: the review and calendar settings a default 补正 deadline counts by, and the review settings a pass
+    (or a resubmission's certificates) is checked against, come in the BatchGet of the provider: Query, BatchGet,
+    TransactWrite, with the stored versions recorded."""
+    app_id = submit(api)
+    doc = api.call("GET", "/v1/settings/review", who=ADMIN).body
+    saved = {**doc, "return_deadline_days": 60, "qualification_min_days": 500}
+    assert api.call("PUT", "/v1/settings/review", saved, who=ADMIN).body["version"] == 1
+    review = f"/v1/applications/{app_id}/review"
+
+    def dynamodb() -> list[str]:
+        return [op for service, op in backend.request_log if service == "dynamodb"]
+
+    backend.reset_counts()
+    returned = api.call("POST", review, {"decision": "return", "reasons": ["补正"]}, who=REVIEWER)
+    assert returned.status == 200, returned.body
+    assert dynamodb() == ["Query", "BatchGetItem", "TransactWriteItems"]
+    assert date.fromisoformat(returned.body["return_deadline"]) >= date.today() + timedelta(days=59)  # 60, not 15
+    last = returned.body["history"][-1]
+    assert (last["settings"], last["calendar"]) == ("review@1", "calendar@0")
+    audit = dal.audit_entries(CREDIT_CODE)[-1].fields["data"]
+    assert (audit["deadline"], audit["settings"], audit["calendar"]) == (
+        returned.body["return_deadline"],
+        "review@1",
+        "calendar@0",
+    )
+
+    resubmit = f"/v1/applications/{app_id}/resubmit"
+    short = {"qualifications": application_body(valid_days=400)["qualifications"]}
+    backend.reset_counts()
+    refused = api.call("POST", resubmit, short, who=PROVIDER)  # 400 days < the stored 500
+    assert refused.status == 422 and "500" in refused.body["error"]["details"][0]["message"], refused.body
+    assert dynamodb() == ["Query", "BatchGetItem"]
+    backend.reset_counts()
+    long = {"qualifications": application_body(valid_days=800)["qualifications"]}
+    assert api.call("POST", resubmit, long, who=PROVIDER).status == 200
+    assert dynamodb() == ["Query", "BatchGetItem", "TransactWriteItems"]
+
+    add_document(api, app_id, "business_license")
+    add_document(api, app_id, "qualification_certificate")
+    backend.reset_counts()
+    passed = api.call("POST", review, {"decision": "pass"}, who=REVIEWER)
+    assert passed.status == 200 and passed.body["status"] == "evaluating", passed.body
+    assert dynamodb() == ["Query", "BatchGetItem", "TransactWriteItems"]
+    assert passed.body["history"][-1]["settings"] is None  # only a return's deadline records settings versions
 
 
 def test_only_reviewers_review(api: Api) -> None:
