@@ -5,7 +5,9 @@ axe-core finds no serious or critical violation. The notice board and a notice p
 
 from __future__ import annotations
 
+import re
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +42,21 @@ def decode_qr(pdf: bytes, tmp: Path) -> list[str]:
     return done.stdout.split()
 
 
+# The sweep that issues the certificate runs when the notice window has passed; the page is read in the hour after,
+# at the stack's clock (POST /_local/clock), so its verification date is not before the issue date it shows.
+ISSUED_AT = datetime.now(UTC) + timedelta(days=8)
+
+
+@pytest.fixture
+def after_issue(local_stack: LocalStack) -> Iterator[None]:
+    moment = {"now": (ISSUED_AT + timedelta(hours=1)).isoformat()}
+    assert requests.post(f"{local_stack.api}/_local/clock", json=moment, timeout=10).status_code == 200
+    try:
+        yield
+    finally:
+        requests.delete(f"{local_stack.api}/_local/clock", timeout=10)
+
+
 @pytest.fixture(scope="module")
 def issued(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
     """(certificate number, its PDF's decoded QR code, the grading notice id) for a freshly certified provider."""
@@ -48,7 +65,7 @@ def issued(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) ->
     code += check_character(code)
     _, decided, _ = certified_provider(local_stack, tmp, code, "cleaning", "scan-owner")
     drain(local_stack)
-    assert sweep(local_stack, datetime.now(UTC) + timedelta(days=8), tmp)["certificates_issued"] >= 1
+    assert sweep(local_stack, ISSUED_AT, tmp)["certificates_issued"] >= 1
     drain(local_stack)
     found = requests.get(
         f"{local_stack.api}/v1/providers/{code}", headers=local_stack.headers("scan-owner", "providers")
@@ -61,19 +78,26 @@ def issued(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) ->
     return number, codes[0], decided["notice_id"]
 
 
-def test_the_qr_code_opens_the_certificate_page(local_stack: LocalStack, issued: tuple[str, str, str]) -> None:
+def test_the_qr_code_opens_the_certificate_page(
+    local_stack: LocalStack, issued: tuple[str, str, str], after_issue: None
+) -> None:
     number, scanned, _ = issued
     assert scanned == f"{local_stack.api}/c/{number}"
     page = requests.get(scanned, timeout=30)
     assert page.status_code == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
     assert NAME in page.text and "<strong>有效</strong>" in page.text and "保洁服务" in page.text
     assert len(page.content) < 30 * 1024
+    issued_on = re.search(r'发证日期</dt><dd><time datetime="([0-9-]+)"', page.text)
+    checked_on = re.search(r'核验日期 <time datetime="([0-9-]+)"', page.text)
+    assert issued_on and checked_on and checked_on.group(1) >= issued_on.group(1), "checked before it was issued"
     cached = requests.get(scanned, headers={"If-None-Match": page.headers["ETag"]}, timeout=30)
     assert cached.status_code == 304 and cached.content == b""
 
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
-def test_certificate_page_in_chromium(issued: tuple[str, str, str], tmp_path: Path, viewport: str) -> None:
+def test_certificate_page_in_chromium(
+    issued: tuple[str, str, str], after_issue: None, tmp_path: Path, viewport: str
+) -> None:
     number, scanned, _ = issued
     with chromium(tmp_path) as driver:
         open_at(driver, scanned, viewport)
