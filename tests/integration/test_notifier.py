@@ -633,3 +633,25 @@ def test_a_capped_reminder_goes_out_on_a_later_day_it_is_raised(
         "【资质到期提醒】ISO 9001（Q-3）将于2027-06-30到期"
     ]
     assert (dal_notify.delivery(key, CONTACT) or {})["status"] == "sent"
+
+
+def test_the_sweeps_qualification_reminder_reaches_the_contact(api: Api, pollers: EventPollers) -> None:
+    """Issue 18, end to end in the functions: the daily sweep marks a qualification 30 days before it expires, the
+    stream's publisher raises QualificationExpiring, the rule queues it, and the notifier mails the contact once."""
+    from datetime import date
+
+    from tests.integration.test_providers import certified
+
+    certified(api)
+    qualification = dal.get_provider(CREDIT_CODE)["qualifications"]["Q-2026-001"]  # type: ignore[index]
+    valid_until = date.fromisoformat(qualification["valid_until"])
+    on_the_day = datetime.combine(valid_until - timedelta(days=30), datetime.min.time(), UTC) + timedelta(hours=1)
+    assert sweep.run(on_the_day).qualifications_reminded == 1
+    pollers.drain(timeout=60)
+    assert sweep.run(on_the_day).qualifications_reminded == 0  # the day re-run: nothing more
+    pollers.drain(timeout=60)
+    [reminder] = [m for m in mails(CONTACT) if m["subject"].startswith("【资质到期提醒】")]
+    assert (
+        reminder["subject"] == f"【资质到期提醒】{qualification['type']}（Q-2026-001）将于{valid_until.isoformat()}到期"
+    )
+    assert f"将于 {valid_until.isoformat()} 到期。" in reminder["text"] and "/unsubscribe/" in reminder["text"]
