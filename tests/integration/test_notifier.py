@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from grading import dal, sweep
+from grading.store import keys
 from grading.store import notifications as dal_notify
 from local import outbox
 from local.host import FunctionHost
@@ -217,7 +218,7 @@ def test_a_sender_that_died_after_its_claim_loses_no_mail(api: Api, host: Functi
     busy = host.invoke("NotifierFunction", sqs_event("ApplicationReviewed", detail, "m1"))
     assert busy == {"batchItemFailures": [{"itemIdentifier": "m1"}]} and mails(CONTACT) == []
     # The same claim, its lease run out: that sender died before SES. The redelivery sends it, once.
-    dal.client().delete_item(TableName=dal.table_name(), Key=dal._ser(dal_notify.delivery_key(event_id, CONTACT)))
+    dal.client().delete_item(TableName=dal.table_name(), Key=dal._ser(keys.delivery_key(event_id, CONTACT)))
     assert dal_notify.claim(event_id, CONTACT, "application_returned", now - timedelta(minutes=5), 120, None) == (
         "claimed"
     )

@@ -233,3 +233,25 @@ def result_key(run_id: str, credit_code: str) -> dict[str, str]:
 
 def year_lock_key(year: int) -> dict[str, str]:
     return {"PK": f"REGRADING_YEAR#{year}", "SK": "ACTIVE"}
+
+
+# --- notifications (access patterns 32-37): a recipient is keyed by the SHA-256 of its lower-cased address, never the
+# address itself
+def recipient_hash(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
+
+
+def delivery_key(event_id: str, email: str) -> dict[str, str]:
+    return {"PK": f"NOTIFY#{event_id}", "SK": f"TO#{recipient_hash(email)}"}
+
+
+def cap_key(email: str, day: str) -> dict[str, str]:
+    return {"PK": f"NOTIFY_CAP#{recipient_hash(email)}", "SK": f"DAY#{day}"}
+
+
+def prefs_key(email: str) -> dict[str, str]:
+    return {"PK": f"CONTACT#{recipient_hash(email)}", "SK": "PREFS"}
+
+
+def token_key(token: str) -> dict[str, str]:
+    return {"PK": f"UNSUBSCRIBE#{token}", "SK": "TOKEN"}

@@ -7,37 +7,17 @@ Emails never appear in keys: a recipient is keyed by the SHA-256 of the lower-ca
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import secrets
 from datetime import datetime
 from typing import Any
 
 from grading import dal
 from grading.clock import iso
+from grading.store.keys import cap_key, delivery_key, prefs_key, recipient_hash, token_key
 
 SENT_TTL_DAYS = 400  # a delivery record outlives any redelivery (SQS keeps a message 14 days at most)
 CAP_TTL_DAYS = 3
 SETTLED = frozenset({"sent", "capped", "unsubscribed"})  # outcomes of a delivery that nobody sends again
-
-
-def recipient_hash(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
-
-
-def delivery_key(event_id: str, email: str) -> dict[str, str]:
-    return {"PK": f"NOTIFY#{event_id}", "SK": f"TO#{recipient_hash(email)}"}
-
-
-def cap_key(email: str, day: str) -> dict[str, str]:
-    return {"PK": f"NOTIFY_CAP#{recipient_hash(email)}", "SK": f"DAY#{day}"}
-
-
-def prefs_key(email: str) -> dict[str, str]:
-    return {"PK": f"CONTACT#{recipient_hash(email)}", "SK": "PREFS"}
-
-
-def token_key(token: str) -> dict[str, str]:
-    return {"PK": f"UNSUBSCRIBE#{token}", "SK": "TOKEN"}
 
 
 def reviewer_key(sub: str) -> dict[str, str]:
