@@ -35,9 +35,14 @@ _ENV_KEYS = (
 )
 
 
-def internal_client(service: str, region: str = "us-east-1") -> Any:
+def internal_client(service: str, region: str = "us-east-1", retries: int | None = None) -> Any:
+    """A client of the local backend for the runner's own calls. `retries`: at most that many attempts in all
+    (the SDK's default is several, with backoff: seconds on one call that fails every time)."""
     make_client: Any = boto3.client  # the stubs' per-service overloads do not take a str variable
-    return make_client(service, region_name=region, config=Config(user_agent_extra=INTERNAL_AGENT))
+    config = Config(user_agent_extra=INTERNAL_AGENT)
+    if retries is not None:
+        config = config.merge(Config(retries={"total_max_attempts": retries, "mode": "standard"}))
+    return make_client(service, region_name=region, config=config)
 
 
 def use_endpoint(url: str) -> None:

@@ -104,9 +104,11 @@ class _StreamPoller(_Poller):
         self.recheck = False  # set while a read is under way: if it raises, the next round describes the table
 
     def connect(self) -> None:
-        self.ddb = internal_client("dynamodb", self.stack.region)
-        self.streams = internal_client("dynamodbstreams", self.stack.region)
-        self.sqs = internal_client("sqs", self.stack.region)
+        # One attempt a call: a poller's next round is its retry. The SDK's own retries, with backoff, held a round
+        # for seconds when a reset had dropped the stream a read named, and drain() timed out waiting for it.
+        self.ddb = internal_client("dynamodb", self.stack.region, retries=1)
+        self.streams = internal_client("dynamodbstreams", self.stack.region, retries=1)
+        self.sqs = internal_client("sqs", self.stack.region)  # the on-failure destination: the SDK's retries
 
     def skip_to_end(self) -> None:
         arn = self.ddb.describe_table(TableName=self.table)["Table"].get("LatestStreamArn")
