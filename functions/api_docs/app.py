@@ -1,6 +1,6 @@
 """ApiDocsFunction: the OpenAPI document and Swagger UI.
 
-The document is generated from every router the API serves (`grading.http.generate_document`), at build time rather
+The document is generated from every router the API serves (`grading.openapi.generate_document`), at build time rather
 than on the first request of each container: `python -m grading.openapi_build` writes openapi.json beside this file,
 and tests/integration/test_openapi_document.py fails when the committed file differs from what the code generates.
 So this function imports no router and no request model (issue 20: its first request cost twice the others')."""

@@ -1,6 +1,6 @@
 """Who may call a route at all (the groups it needs), checked before the request's body is read.
 
-Authorization comes before validation (API.md "Second round"): Powertools validates the body before a route
+Authorization comes before validation (API.md "Second round"): the resolver validates the body before a route
 function runs, so a route declares its groups with `@needs(...)` (or `@signed_in`, `@public`) and
 `admission` answers 401/403 from the claims alone, before the resolver parses anything. The finer checks (this
 provider's member, that expert) stay in the use-cases, after validation, since they read records.
@@ -48,11 +48,9 @@ def declared(func: Callable[..., Any]) -> Any:
 
 
 def route_for(app: Any, method: str, path: str) -> Any:
-    """The Powertools route that will answer this request (the resolver's own matching), or None."""
-    for route in app._static_routes + app._dynamic_routes:
-        if route.method == method.upper() and route.rule.match(path):
-            return route
-    return None
+    """The route that will answer this request (the resolver's own matching, `grading.rest.App.match`), or None."""
+    found = app.match(method.upper(), path)
+    return found[0] if found is not None else None
 
 
 def admission(app: Any, event: dict[str, Any]) -> DomainError | None:

@@ -36,7 +36,7 @@ from grading.models import (
     WithdrawIn,
 )
 from grading.races import busy, retrying
-from grading.schemes import DEFAULT_SCHEME
+from grading.schemes import default_scheme
 from grading.store import idempotency as store_idempotency
 from grading.store import objects as storage
 from grading.store import panels as store_panels
@@ -127,7 +127,7 @@ def submit_once(
             if seen["payload_sha256"] != payload:
                 raise InvalidInput.field("Idempotency-Key", "was already used with a different body")
             return dict(seen["answer"]), True
-        scheme = current_scheme or DEFAULT_SCHEME.model_dump(mode="json")
+        scheme = current_scheme or default_scheme().model_dump(mode="json")
         _refuse_submission(caller, cc, provider, slot, today)
         at = iso(now)
         application_id = new_id()

@@ -10,21 +10,23 @@ Sub-scores (0-100), each explained in the result:
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from grading import periods
+from grading.modelbase import Model
 from grading.scoring import to_decimal
 
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Score = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False, max_digits=6, decimal_places=2)]
 
 
-class Satisfaction(BaseModel):
+class Satisfaction(Model):
     model_config = ConfigDict(extra="forbid")
     satisfied: Count
     basically_satisfied: Count
@@ -37,7 +39,7 @@ class Satisfaction(BaseModel):
         return self
 
 
-class Complaints(BaseModel):
+class Complaints(Model):
     model_config = ConfigDict(extra="forbid")
     upheld: Count
     orders: Count = Field(description="orders served in the period")
@@ -51,13 +53,13 @@ class Complaints(BaseModel):
         return self
 
 
-class SpotCheck(BaseModel):
+class SpotCheck(Model):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["scheduled", "unannounced"]
     passed: bool
 
 
-class Indicators(BaseModel):
+class Indicators(Model):
     model_config = ConfigDict(extra="forbid")
     service_quality: Score
     satisfaction: Satisfaction
@@ -67,7 +69,7 @@ class Indicators(BaseModel):
     major_incident: bool = False
 
 
-class AssessmentScheme(BaseModel):
+class AssessmentScheme(Model):
     """Versioned configuration, like the evaluation schemes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -98,7 +100,20 @@ class AssessmentScheme(BaseModel):
 
 
 INDICATORS = ("service_quality", "satisfaction", "complaints", "market_competitiveness", "spot_checks")
-DEFAULT_ASSESSMENT_SCHEME = AssessmentScheme()
+
+
+@functools.cache
+def default_assessment_scheme() -> AssessmentScheme:
+    """The assessment scheme before an admin changes it."""
+    return AssessmentScheme()
+
+
+def __getattr__(attribute: str) -> Any:
+    if attribute == "DEFAULT_ASSESSMENT_SCHEME":  # the default, built when first asked for (not at import: issue 20)
+        return default_assessment_scheme()
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
+
+
 _PERIOD = {"quarterly": re.compile(r"^(20[0-9]{2})-Q([1-4])$"), "annual": re.compile(r"^(20[0-9]{2})$")}
 
 
@@ -118,7 +133,7 @@ def before_certification(period: str, certified_since: str | None) -> str | None
     return f"{period} ended on {ended}, before the provider was certified on {since}"
 
 
-class Outcome(BaseModel):
+class Outcome(Model):
     score: Decimal
     result: Literal["excellent", "pass", "fail"]
     explanation: dict[str, Any]

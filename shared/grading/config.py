@@ -6,10 +6,12 @@ import os
 from datetime import timedelta, timezone
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from grading.modelbase import Model
 
 
-class Settings(BaseModel):
+class Settings(Model):
     table_name: str = Field(alias="TABLE_NAME")
     bucket_name: str = Field(alias="BUCKET_NAME")
     event_bus_name: str = Field(default="default", alias="EVENT_BUS_NAME")

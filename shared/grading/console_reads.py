@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
-
 from grading import dal
 from grading.applications import load_visible
 from grading.clock import iso
 from grading.errors import NotFound
 from grading.identity import Caller, Role
+from grading.modelbase import Model
 from grading.store import objects as storage
 
 LINK_SECONDS = 300
 PANELS_PAGE_MAX = 50  # a panel and a scorecard key per application: one BatchGet of at most 100 keys
 
 
-class DocumentLink(BaseModel):
+class DocumentLink(Model):
     document_id: str
     filename: str
     content_type: str
@@ -25,7 +24,7 @@ class DocumentLink(BaseModel):
     expires_at: str
 
 
-class MyPanel(BaseModel):
+class MyPanel(Model):
     application_id: str
     provider_name: str
     credit_code: str
@@ -36,7 +35,7 @@ class MyPanel(BaseModel):
     scored: bool
 
 
-class MyPanelPage(BaseModel):
+class MyPanelPage(Model):
     items: list[MyPanel]
     next_token: str | None = None
 

@@ -27,7 +27,7 @@ from grading.models import (
     ScorecardView,
 )
 from grading.races import retrying
-from grading.schemes import DEFAULT_SCHEME, Scheme
+from grading.schemes import Scheme, default_scheme
 from grading.scoring import Card, decide
 from grading.store import notices as store_notices
 from grading.store import panels
@@ -76,7 +76,7 @@ def _commit(
 
 
 def _scheme_of(app: dict[str, Any]) -> Scheme:
-    return Scheme.model_validate(app["scheme"]) if app.get("scheme") else DEFAULT_SCHEME
+    return Scheme.model_validate(app["scheme"]) if app.get("scheme") else default_scheme()
 
 
 def _history(app: dict[str, Any], at: str, actor: str, action: str, after: str, **extra: Any) -> list[dict[str, Any]]:

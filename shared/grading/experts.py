@@ -17,7 +17,7 @@ from grading.models import (
     ExpertView,
 )
 from grading.races import retrying
-from grading.schemes import DEFAULT_SCHEME, Scheme, SchemeDraft
+from grading.schemes import Scheme, SchemeDraft, default_scheme
 from grading.store import experts as store_experts
 
 # --- schemes ------------------------------------------------------------------------------------------------
@@ -25,13 +25,13 @@ from grading.store import experts as store_experts
 
 def current_scheme() -> Scheme:
     item = dal.get_item(dal.CURRENT_SCHEME_KEY)
-    return Scheme.model_validate(item["scheme"]) if item else DEFAULT_SCHEME
+    return Scheme.model_validate(item["scheme"]) if item else default_scheme()
 
 
 def get_scheme(version: str) -> Scheme:
-    if version == DEFAULT_SCHEME.version:
+    if version == default_scheme().version:
         item = dal.get_item(dal.scheme_key(version))
-        return Scheme.model_validate(item["scheme"]) if item else DEFAULT_SCHEME
+        return Scheme.model_validate(item["scheme"]) if item else default_scheme()
     item = dal.get_item(dal.scheme_key(version))
     if item is None:
         raise NotFound(f"scheme version {version} not found")

@@ -1,4 +1,5 @@
-"""The REST resolver every API function uses: validation, the contract's error shape, identity, OpenAPI.
+"""What every API function shares: its resolver (`grading.rest`) with the contract's error shape, identity, the
+request's time, and the Lambda entry point.
 
 Errors are mapped to `{"error": {"code", "message", "details"}}` here and nowhere else.
 """
@@ -11,26 +12,19 @@ import json
 import os
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from grading import clock, contract
 from grading.access import admission
 from grading.errors import DomainError
 from grading.identity import Caller, caller_from_event
 from grading.observability import logger
-
-API_TITLE = "Provider grading API (服务商分级管理)"
-API_VERSION = "1.0.0"
+from grading.rest import APPLICATION_JSON, App, Cors, InvalidRequest, Response, Router
 
 
-def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Response:
+def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Response[Any]:
     body = {"error": {"code": code, "message": message, "details": details or []}}
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+    return Response(status_code=status, content_type=APPLICATION_JSON, body=json.dumps(body))
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -40,29 +34,24 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
-def cors_config() -> CORSConfig:
+def cors_config() -> Cors:
     """ALLOWED_ORIGIN (the template's AllowedOrigin parameter, also what API Gateway's preflight answers): the
     origin of the browser app that calls the API, or * for any (tokens are bearer tokens, never cookies)."""
-    return CORSConfig(
+    return Cors(
         allow_origin=os.environ.get("ALLOWED_ORIGIN", "*").strip() or "*",
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Location", "x-amzn-RequestId"],
+        allow_headers=("Authorization", "Content-Type", "Idempotency-Key"),
+        expose_headers=("Location", "x-amzn-RequestId"),
         max_age=300,
     )
 
 
-def build_app(*routers: Router) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(
-        enable_validation=True,
-        cors=cors_config(),
-        response_validation_error_http_code=500,  # a response that breaks our own contract is our bug
-    )
+def build_app(*routers: Router) -> App:
+    app = App(cors=cors_config())
     for router in routers:
         app.include_router(router)
-    contract.apply(app)
 
-    @app.exception_handler(RequestValidationError)
-    def _invalid(exc: RequestValidationError) -> Response:
+    @app.exception_handler(InvalidRequest)
+    def _invalid(exc: InvalidRequest) -> Response[Any]:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(
@@ -75,59 +64,44 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
         return error_response(422, "VALIDATION_FAILED", f"{len(details)} invalid field(s)", details)
 
     @app.exception_handler(DomainError)
-    def _domain(exc: DomainError) -> Response:
+    def _domain(exc: DomainError) -> Response[Any]:
         return error_response(exc.status, exc.code, exc.message, exc.details)
 
     @app.not_found
-    def _no_route(_exc: Exception) -> Response:
+    def _no_route(_exc: Exception) -> Response[Any]:
         return error_response(404, "NOT_FOUND", "no such route")
 
     @app.exception_handler(Exception)
-    def _unexpected(exc: Exception) -> Response:
+    def _unexpected(exc: Exception) -> Response[Any]:
         logger.exception("unhandled error")
         return error_response(500, "INTERNAL", "internal error; the request id is in the logs")
 
     return app
 
 
-def generate_document(app: APIGatewayRestResolver) -> dict[str, Any]:
-    """The OpenAPI document of `app`'s routes, from their code (models, responses, security), without `servers`."""
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-
-    text = app.get_openapi_json_schema(
-        title=API_TITLE,
-        version=API_VERSION,
-        description="See API.md: the public contract. Every error body is {error: {code, message, details}}.",
-        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
-        security=[{"bearer": []}],
-    )
-    document = contract.finish(json.loads(text))
-    document.pop("servers", None)  # where it is served from: set on each answer
-    return document
-
-
-def enable_docs(
-    app: APIGatewayRestResolver, built: Callable[[], dict[str, Any]] | None = None
-) -> Callable[[], dict[str, Any]]:
-    """`/openapi.json` and Swagger UI at `/docs` (its scripts are inlined: it works offline), one document: `built`
-    (ApiDocsFunction's, generated at build time from every router; see functions/api_docs), else `app`'s own routes'.
-    Only ApiDocsFunction serves them, so only it loads Swagger UI."""
-    from aws_lambda_powertools.event_handler.openapi import swagger_ui
-    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+def enable_docs(app: App, built: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """`/openapi.json` and Swagger UI at `/docs` (its scripts are inlined: it works offline), of one document: `built`
+    (ApiDocsFunction's, generated at build time from every router by `grading.openapi`; see functions/api_docs).
+    Only ApiDocsFunction serves them, so only it loads Swagger UI (Powertools' assets), on a request for `/docs`."""
 
     @functools.cache
     def document() -> dict[str, Any]:  # once per container: the routes do not change while it runs
-        return built() if built is not None else generate_document(app)
+        return built()
 
     def served() -> str:
         return json.dumps({**document(), "servers": [{"url": contract.server_url(app.current_event.raw_event)}]})
 
     @app.get("/openapi.json", include_in_schema=False)
     def _openapi() -> Response[str]:
-        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=served())
+        return Response(status_code=200, content_type=APPLICATION_JSON, body=served())
 
     @app.get("/docs", include_in_schema=False)
     def _docs() -> Response[str]:
+        from pathlib import Path
+
+        from aws_lambda_powertools.event_handler.openapi import swagger_ui
+        from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
         assets = Path(swagger_ui.__file__).parent
         html = generate_swagger_html(
             served().replace("</", "<\\/"),
@@ -141,11 +115,11 @@ def enable_docs(
     return document
 
 
-def caller(router: Router | APIGatewayRestResolver) -> Caller:
+def caller(router: Router) -> Caller:
     return caller_from_event(router.current_event.raw_event)
 
 
-def request_time(router: Router | APIGatewayRestResolver) -> datetime:
+def request_time(router: Router) -> datetime:
     """ "Now" for a request: the moment API Gateway stamped on it (`requestContext.requestTimeEpoch`, which the
     local runner's /_local/clock can move), as scheduled jobs take it from their event. The wall clock only for
     an event that carries no stamp."""
@@ -157,7 +131,7 @@ def _proxy_error(status: int, code: str, message: str, details: list[dict[str, A
     return {
         "statusCode": status,
         "headers": {
-            "Content-Type": content_types.APPLICATION_JSON,
+            "Content-Type": APPLICATION_JSON,
             "Access-Control-Allow-Origin": os.environ.get("ALLOWED_ORIGIN", "*").strip() or "*",
         },
         "body": json.dumps(body),
@@ -190,7 +164,7 @@ def unreadable_body(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def make_handler(app: APIGatewayRestResolver) -> Any:
+def make_handler(app: App) -> Any:
     """The Lambda entry point of an API function: correlation id, metrics, then the routes. (Traces: Lambda's active
     tracing records the invocation's segment; no X-Ray SDK runs in the function.)"""
     from aws_lambda_powertools.logging import correlation_paths

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from grading.modelbase import Model
 from grading.models import CreditCodeRef, Strict, Text500
 
 MemberRole = Literal["admin", "member"]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")]
 
 
-class MemberView(BaseModel):
+class MemberView(Model):
     sub: str
     role: MemberRole
     email: str | None = None
     added_at: str
 
 
-class MemberPage(BaseModel):
+class MemberPage(Model):
     items: list[MemberView]
     next_token: str | None = None
 
@@ -31,14 +32,14 @@ class InvitationIn(Strict):
     days: int | None = Field(default=None, ge=1, le=30, description="how long the code works (default 7 days)")
 
 
-class InvitationCreated(BaseModel):
+class InvitationCreated(Model):
     invitation_id: str
     code: str = Field(description="works once, until expires_at; the invited user accepts it signed in")
     expires_at: str
     role: MemberRole
 
 
-class InvitationAccepted(BaseModel):
+class InvitationAccepted(Model):
     credit_code: str
     role: MemberRole
 

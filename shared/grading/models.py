@@ -8,11 +8,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from grading import credit_code
 from grading.assessment import Indicators
 from grading.lifecycle import Status
+from grading.modelbase import Model
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -33,7 +34,7 @@ Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), _Clean]
 
 
-class Strict(BaseModel):
+class Strict(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -82,7 +83,7 @@ class ApplicationIn(Strict):
     service_cases: list[ServiceCase] = Field(default_factory=list, max_length=50)
 
 
-class ApplicationCreated(BaseModel):
+class ApplicationCreated(Model):
     application_id: str
     status: Status
 
@@ -104,7 +105,7 @@ class DocumentRequest(Strict):
     size: int = Field(gt=0, le=MAX_UPLOAD_BYTES, description="bytes; at most 10 MB")
 
 
-class UploadTicket(BaseModel):
+class UploadTicket(Model):
     document_id: str
     kind: DocumentKind
     key: str
@@ -132,7 +133,7 @@ class WithdrawIn(Strict):
     reason: Text1000
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     at: str
     actor: str
     action: str
@@ -145,7 +146,7 @@ class HistoryEntry(BaseModel):
     calendar: str | None = Field(default=None, description="the calendar settings version a computed deadline used")
 
 
-class DocumentView(BaseModel):
+class DocumentView(Model):
     document_id: str
     kind: DocumentKind
     filename: str
@@ -154,7 +155,7 @@ class DocumentView(BaseModel):
     created_at: str
 
 
-class ApplicationSummary(BaseModel):
+class ApplicationSummary(Model):
     application_id: str
     credit_code: str
     provider_name: str
@@ -179,7 +180,7 @@ class ApplicationView(ApplicationSummary):
     )
 
 
-class ApplicationPage(BaseModel):
+class ApplicationPage(Model):
     items: list[ApplicationSummary]
     next_token: str | None = None
 
@@ -209,7 +210,7 @@ class ExpertPatch(Strict):
     active: bool | None = None
 
 
-class ExpertView(BaseModel):
+class ExpertView(Model):
     expert_id: str
     name: str
     specialties: list[str]
@@ -219,7 +220,7 @@ class ExpertView(BaseModel):
     updated_at: str
 
 
-class PanelView(BaseModel):
+class PanelView(Model):
     application_id: str
     round: int
     status: Literal["open", "closed"]
@@ -252,7 +253,7 @@ class ScorecardIn(Strict):
     veto: VetoIn | None = None
 
 
-class ScorecardView(BaseModel):
+class ScorecardView(Model):
     application_id: str
     expert_id: str
     round: int
@@ -263,7 +264,7 @@ class ScorecardView(BaseModel):
     submitted_at: str
 
 
-class DecisionView(BaseModel):
+class DecisionView(Model):
     application_id: str
     status: Status
     grade: int | None = Field(description="1 (best) .. 4, or null: not graded")
@@ -277,12 +278,12 @@ class DecisionView(BaseModel):
 T = TypeVar("T")
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Model, Generic[T]):
     items: list[T]
     next_token: str | None = None
 
 
-class NoticeEntry(BaseModel):
+class NoticeEntry(Model):
     application_id: str | None = None
     provider_name: str
     credit_code: str
@@ -293,7 +294,7 @@ class NoticeEntry(BaseModel):
     scheme_version: str | None = None
 
 
-class NoticeView(BaseModel):
+class NoticeView(Model):
     notice_id: str
     kind: Literal["grading", "elimination", "regrading"]
     status: Literal["open", "closed"]
@@ -311,7 +312,7 @@ class ObjectionIn(Strict):
     reason: Text2000
 
 
-class ObjectionView(BaseModel):
+class ObjectionView(Model):
     objection_id: str
     notice_id: str
     application_id: str
@@ -332,7 +333,7 @@ class ResolutionIn(Strict):
     )
 
 
-class CertificateView(BaseModel):
+class CertificateView(Model):
     number: str
     status: Literal["valid", "expired", "superseded", "revoked"]
     grade: int
@@ -362,7 +363,7 @@ class AssessmentIn(Strict):
     )
 
 
-class AssessmentView(BaseModel):
+class AssessmentView(Model):
     credit_code: str
     period: str
     score: str = Field(description="weighted score, exact, two decimals")
@@ -374,7 +375,7 @@ class AssessmentView(BaseModel):
     revision: int
 
 
-class MissingAssessment(BaseModel):
+class MissingAssessment(Model):
     credit_code: str
     name: str
     category: str | None = None
@@ -383,7 +384,7 @@ class MissingAssessment(BaseModel):
     period: str
 
 
-class ProviderView(BaseModel):
+class ProviderView(Model):
     credit_code: str
     name: str
     category: str | None = None
@@ -404,7 +405,7 @@ class RectificationVerificationIn(Strict):
     note: Text1000 | None = None
 
 
-class RectificationView(BaseModel):
+class RectificationView(Model):
     rectification_id: str
     credit_code: str
     period: str
@@ -420,7 +421,7 @@ class RectificationView(BaseModel):
 # --- eligibility and qualifications (procurement integration) ----------------------------------------------
 
 
-class EligibilityView(BaseModel):
+class EligibilityView(Model):
     credit_code: str
     eligibility: Literal["allowed", "warning", "not_allowed"]
     grade: int | None
@@ -446,7 +447,7 @@ class QualificationReviewIn(Strict):
     note: Text1000 | None = None
 
 
-class QualificationView(BaseModel):
+class QualificationView(Model):
     credit_code: str
     number: str
     type: str
@@ -462,7 +463,7 @@ class ReviewerContactIn(Strict):
     active: bool = True
 
 
-class ReviewerContactView(BaseModel):
+class ReviewerContactView(Model):
     sub: str
     name: str
     email: str

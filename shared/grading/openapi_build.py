@@ -13,10 +13,10 @@ TARGET = Path(__file__).resolve().parents[2] / "functions" / "api_docs" / "opena
 
 
 def generated() -> dict[str, Any]:
-    from grading.http import build_app, generate_document
+    from grading.openapi import generate_document
     from grading.routes import ALL_ROUTERS
 
-    return generate_document(build_app(*ALL_ROUTERS))
+    return generate_document(*ALL_ROUTERS)
 
 
 def text(document: dict[str, Any]) -> str:

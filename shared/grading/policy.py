@@ -21,13 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from grading import calendar
 from grading.assessment import AssessmentScheme
+from grading.modelbase import Model
 from grading.regrading_rule import RegradingConfig
 
 READ_ONLY = ("name", "version", "changed_by", "changed_at")
 Days = Annotated[int, Field(ge=1, le=3650)]
 
 
-class _Doc(BaseModel):
+class _Doc(Model):
     model_config = ConfigDict(extra="forbid")
 
 

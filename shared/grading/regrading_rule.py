@@ -6,13 +6,15 @@ year; a provider with no assessment that year is `no_data` and keeps its grade. 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from grading.modelbase import Model
 from grading.schemes import Band
 from grading.scoring import to_decimal
 
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     pass
 
 
-class RegradingConfig(BaseModel):
+class RegradingConfig(Model):
     model_config = ConfigDict(extra="forbid")
     version: str = "r1"
     evaluation_weight: Decimal = Field(default=Decimal(60), ge=0, le=100)
@@ -38,7 +40,16 @@ class RegradingConfig(BaseModel):
     valid_days: int = Field(default=365, ge=1, le=1100)
 
 
-DEFAULT_CONFIG = RegradingConfig()
+@functools.cache
+def default_config() -> RegradingConfig:
+    """The re-grading settings before an admin changes them."""
+    return RegradingConfig()
+
+
+def __getattr__(attribute: str) -> Any:
+    if attribute == "DEFAULT_CONFIG":  # the default, built when first asked for (not at import: issue 20)
+        return default_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 init once, when a version is published, snapshots the execution environment's memory and disk, and starts later
 environments from that snapshot instead of running the init again. `prime` registers a before-snapshot hook that
 also builds what the first request would otherwise build: the AWS clients the function uses (botocore's service
-models, endpoint rules, handlers), so they are in the snapshot. The clients make no call there: credentials and
+models, endpoint rules, handlers) and the validators of every pydantic model it imported (`grading.modelbase`
+builds them on first use otherwise), so they are in the snapshot. The clients make no call there: credentials and
 connections are resolved on the first call, after the restore.
 
 `snapshot_restore_py` ships with Lambda's Python managed runtimes and is not on PyPI's path here: anywhere else
@@ -23,6 +24,9 @@ def prime(*builders: Callable[[], Any]) -> bool:
         return False
 
     def before_snapshot() -> None:
+        from grading import modelbase
+
+        modelbase.build_all()
         for build in builders:
             build()
 

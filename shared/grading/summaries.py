@@ -12,28 +12,27 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from grading import dal
 from grading.clock import iso, local_date
 from grading.identity import Caller, Role
+from grading.modelbase import Model
 from grading.standing import eligibility
 
 PAGE = 500  # items per Query; DynamoDB also stops a page at 1 MB
 
 
-class CategoryGrades(BaseModel):
+class CategoryGrades(Model):
     category: str
     total: int
     grades: dict[str, int]  # "1".."4", and "none" for certified providers without a grade
 
 
-class RiskReason(BaseModel):
+class RiskReason(Model):
     code: str
     message: str
 
 
-class ProviderAtRisk(BaseModel):
+class ProviderAtRisk(Model):
     credit_code: str
     name: str
     category: str | None = None
@@ -44,7 +43,7 @@ class ProviderAtRisk(BaseModel):
     reasons: list[RiskReason]
 
 
-class ProviderSummary(BaseModel):
+class ProviderSummary(Model):
     as_of: str
     certified: int
     by_category: list[CategoryGrades]

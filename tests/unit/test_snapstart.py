@@ -63,6 +63,10 @@ def test_an_api_function_primes_its_dynamodb_client(runtime: list[Any], monkeypa
     importlib.import_module("app")
     monkeypatch.delitem(sys.modules, "app")
     assert dal.client.cache_info().currsize == 0  # the import builds no client
+    from grading.models import ApplicationView
+
+    assert not ApplicationView.__pydantic_complete__  # models are built on first use, off SnapStart
     for hook in runtime:
         hook()
     assert dal.client.cache_info().currsize == 1
+    assert ApplicationView.__pydantic_complete__  # and all of them before the snapshot

@@ -25,8 +25,9 @@ from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, TextMode, WrapMode
 from fpdf.fonts import TTFFont
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from grading.modelbase import Model
 from grading.render import GRADE_ZH, grade_en, grade_zh, zh_date
 
 __all__ = [
@@ -48,7 +49,7 @@ FALLBACK_CHAR: Final = "〓"
 _MAX_CHARS: Final = 300
 
 
-class CertificateData(BaseModel):
+class CertificateData(Model):
     """What a certificate says. Texts are taken as given; `render_certificate` makes them printable."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)

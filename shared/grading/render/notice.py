@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import jinja2
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator, model_validator
 
+from grading.modelbase import Model
 from grading.render import china_time, format_total, grade_en, grade_zh
 
 __all__ = ["KIND_TITLES", "NoticeData", "NoticeEntry", "NoticeKind", "notice_json", "render_notice_html"]
@@ -45,7 +46,7 @@ def _web_url(value: str | None) -> str | None:
     return value
 
 
-class NoticeEntry(BaseModel):
+class NoticeEntry(Model):
     """One provider on the notice. Extra keys are ignored: entries come straight from stored records."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
@@ -60,7 +61,7 @@ class NoticeEntry(BaseModel):
     note: str | None = None
 
 
-class NoticeData(BaseModel):
+class NoticeData(Model):
     """What a notice says. Times must carry their zone; the page shows them in China time (UTC+8)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)

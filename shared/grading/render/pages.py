@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Final, Literal
 
 import jinja2
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
+from grading.modelbase import Model
 from grading.render import china_time, grade_zh, zh_date
 
 __all__ = [
@@ -61,7 +62,7 @@ def _link(value: str | None) -> str | None:
     return value
 
 
-class CertificatePage(BaseModel):
+class CertificatePage(Model):
     """What the verification page says: the certificate as stored, its status today, and the links to print."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -88,7 +89,7 @@ class CertificatePage(BaseModel):
         return _link(value)
 
 
-class BoardNotice(BaseModel):
+class BoardNotice(Model):
     """One notice on the board."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

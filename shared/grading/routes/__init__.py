@@ -1,4 +1,4 @@
-"""One Powertools Router per resource; each API function includes the routers it serves.
+"""One `grading.rest.Router` per resource; each API function includes the routers it serves.
 
 Importing one router module (`from grading.routes import applications`) loads that module and what it uses, not
 every router: a function's cold start pays only for its own routes. `ALL_ROUTERS` (the OpenAPI document's, and the

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from grading import applications
@@ -26,6 +23,7 @@ from grading.models import (
     WithdrawIn,
 )
 from grading.observability import metrics
+from grading.rest import APPLICATION_JSON, Body, Header, Path, Query, Response, Router
 
 router = Router()
 
@@ -42,7 +40,7 @@ _ERRORS: dict[int, Any] = {
 
 
 def _created(model: Any) -> Response[Any]:
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model)
+    return Response(status_code=201, content_type=APPLICATION_JSON, body=model)
 
 
 @router.post(

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-
 from grading import console_reads, summaries
 from grading.access import needs, signed_in
 from grading.console_reads import DocumentLink, MyPanelPage
 from grading.http import caller, request_time
 from grading.identity import Role
+from grading.rest import Path, Query, Router
 from grading.routes.applications import ApplicationId
 from grading.summaries import ProviderSummary
 

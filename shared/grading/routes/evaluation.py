@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-
 from grading import conflicts, evaluation, experts
 from grading.access import needs, signed_in
 from grading.http import caller, request_time
@@ -23,6 +19,7 @@ from grading.models import (
     ScorecardIn,
     ScorecardView,
 )
+from grading.rest import APPLICATION_JSON, Body, Path, Response, Router
 from grading.routes.applications import ApplicationId
 from grading.schemes import Scheme, SchemeDraft
 
@@ -40,7 +37,7 @@ _ERRORS: dict[int, Any] = {
 
 
 def _created(model: Any) -> Response[Any]:
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model)
+    return Response(status_code=201, content_type=APPLICATION_JSON, body=model)
 
 
 @router.post("/v1/experts", summary="Register an expert (admins)", tags=["experts"], responses=_ERRORS, status_code=201)

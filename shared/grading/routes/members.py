@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-
 from grading import members
 from grading.access import needs
 from grading.http import caller, request_time
@@ -20,6 +16,7 @@ from grading.member_models import (
     MemberPage,
     MemberView,
 )
+from grading.rest import APPLICATION_JSON, Body, Path, Query, Response, Router
 from grading.routes.providers import CreditCode
 
 router = Router()
@@ -56,7 +53,7 @@ def list_members(credit_code: CreditCode) -> MemberPage:
 @needs(Role.PROVIDER)
 def invite(credit_code: CreditCode, body: Annotated[InvitationIn, Body()]) -> Response[InvitationCreated]:
     created = members.invite(caller(router), credit_code.upper(), body, request_time(router))
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
+    return Response(status_code=201, content_type=APPLICATION_JSON, body=created)
 
 
 @router.post(

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-
 from grading import certificates, notices
 from grading.access import needs, public, signed_in
 from grading.contract import PUBLIC
 from grading.http import caller, request_time
 from grading.identity import Role
 from grading.models import CertificateView, NoticeView, ObjectionIn, ObjectionView, Page, ResolutionIn
+from grading.rest import APPLICATION_JSON, Body, Path, Query, Response, Router
 
 router = Router()
 
@@ -93,7 +90,7 @@ def get_notice_html(notice_id: NoticeId) -> Response[str]:
 @signed_in
 def file_objection(notice_id: NoticeId, body: Annotated[ObjectionIn, Body()]) -> Response[ObjectionView]:
     objection = notices.file_objection(caller(router), notice_id, body, request_time(router))
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=objection)
+    return Response(status_code=201, content_type=APPLICATION_JSON, body=objection)
 
 
 @router.get(

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from pydantic import BaseModel
-
 from grading.access import needs, public
 from grading.contract import PUBLIC
 from grading.http import caller, request_time
 from grading.identity import Role
+from grading.modelbase import Model
 from grading.models import ReviewerContactIn, ReviewerContactView
 from grading.notify import contacts
+from grading.rest import Body, Path, Response, Router
 
 router = Router()
 
@@ -24,7 +21,7 @@ Token = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{16,64}$")]
 _ERRORS: dict[int, Any] = {403: {"description": "admins only"}, 422: {"description": "invalid fields"}}
 
 
-class Reviewers(BaseModel):
+class Reviewers(Model):
     items: list[ReviewerContactView]
 
 

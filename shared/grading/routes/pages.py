@@ -10,14 +10,11 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from grading import pages, site
 from grading.access import public
 from grading.contract import PUBLIC
 from grading.http import request_time
+from grading.rest import Query, Response, Router
 
 router = Router()
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-
 from grading import assessments, missing, providers, qualifications, rectifications
 from grading.access import needs, signed_in
 from grading.http import caller, request_time
@@ -26,6 +22,7 @@ from grading.models import (
     RectificationVerificationIn,
     RectificationView,
 )
+from grading.rest import APPLICATION_JSON, Body, Path, Query, Response, Router
 
 router = Router()
 
@@ -50,7 +47,7 @@ _ERRORS: dict[int, Any] = {
 @needs(Role.ADMIN)
 def record_assessment(body: Annotated[AssessmentIn, Body()]) -> Response[AssessmentView]:
     view = assessments.record_assessment(caller(router), body, request_time(router))
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+    return Response(status_code=201, content_type=APPLICATION_JSON, body=view)
 
 
 @router.get(
@@ -158,7 +155,7 @@ def submit_qualification(
     credit_code: CreditCode, body: Annotated[QualificationIn, Body()]
 ) -> Response[QualificationView]:
     view = qualifications.submit_qualification(caller(router), credit_code.upper(), body, request_time(router))
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+    return Response(status_code=201, content_type=APPLICATION_JSON, body=view)
 
 
 @router.post(

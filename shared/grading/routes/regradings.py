@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from grading import regrading, regrading_resume
 from grading.access import needs
 from grading.http import caller, request_time
 from grading.identity import Role
+from grading.modelbase import Model
 from grading.regrading_rule import RegradingConfig
+from grading.rest import APPLICATION_JSON, Body, Path, Response, Router
 
 router = Router()
 
@@ -27,24 +26,24 @@ _ERRORS: dict[int, Any] = {
 }
 
 
-class RegradingIn(BaseModel):
+class RegradingIn(Model):
     model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=2000, le=2100)
 
 
-class WhatIfIn(BaseModel):
+class WhatIfIn(Model):
     model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=2000, le=2100)
     config: RegradingConfig = Field(description="the draft re-grading configuration to try")
 
 
-class RunStarted(BaseModel):
+class RunStarted(Model):
     run_id: str
     status: str = "running"
     dry_run: bool = False
 
 
-class RunView(BaseModel):
+class RunView(Model):
     run_id: str
     year: int
     status: str
@@ -59,7 +58,7 @@ class RunView(BaseModel):
     config_version: str
 
 
-class RunResumed(BaseModel):
+class RunResumed(Model):
     run_id: str
     status: str = Field(description="running, or the run's final status (then nothing was queued)")
     queued_shards: list[int] = Field(description="the shards whose first page was queued again")
@@ -67,7 +66,7 @@ class RunResumed(BaseModel):
 
 
 def _accepted(body: RunStarted) -> Response[Any]:
-    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
+    return Response(status_code=202, content_type=APPLICATION_JSON, body=body)
 
 
 def _year_not_future(year: int, now: datetime) -> None:
@@ -131,4 +130,4 @@ def get_run(run_id: RunId) -> RunView:
 def resume(run_id: RunId) -> Response[RunResumed]:
     resumed = RunResumed.model_validate(regrading_resume.resume(caller(router), run_id, request_time(router)))
     status = 202 if resumed.status == "running" else 200
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=resumed)
+    return Response(status_code=status, content_type=APPLICATION_JSON, body=resumed)

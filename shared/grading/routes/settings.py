@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from grading import policy_store
 from grading.access import needs
 from grading.errors import InvalidInput
 from grading.http import caller, request_time
 from grading.identity import Role
+from grading.modelbase import Model
+from grading.rest import Path, Router
 
 router = Router()
 
 
-class SettingsDocument(BaseModel):
+class SettingsDocument(Model):
     """One version of a settings document: its name and version, who changed it and when, then its own values
     (for `assessment` at least failure_limit, ban_days, rectification_days; for `notice` window_days,
     working_days, procurement_contact)."""
