@@ -1,5 +1,9 @@
 """ArtifactsFunction: the table's stream -> notice HTML/JSON and certificate PDFs in S3 (retried, then the DLQ)."""
 
+from grading import startup
+
+startup.begin()  # the first statement: the collector rests while the function loads
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -20,3 +24,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+startup.done()  # the last: what the init built is frozen, the collector back on

@@ -1,5 +1,9 @@
 """EventPublisherFunction: the table's stream -> domain events on EventBridge (one bad record never blocks the rest)."""
 
+from grading import startup
+
+startup.begin()  # the first statement: the collector rests while the function loads
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -21,3 +25,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+startup.done()  # the last: what the init built is frozen, the collector back on

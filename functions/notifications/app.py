@@ -1,5 +1,9 @@
 """NotificationsFunction: the reviewers' contact registry and the unsubscribe page of reminder emails."""
 
+from grading import startup
+
+startup.begin()  # the first statement: the collector rests while the function loads
+
 import json
 from typing import Any
 
@@ -32,3 +36,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> Any:
         # A mail client's one-click POST carries a form body (List-Unsubscribe=One-Click); the token is the request.
         event = {**event, "body": None, "isBase64Encoded": False}
     return _resolve(event, context)
+
+
+startup.done()  # the last: what the init built is frozen, the collector back on

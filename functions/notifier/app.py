@@ -3,6 +3,10 @@
 One SQS message is one EventBridge event; a message whose mails failed is reported alone and retried (its sent
 mails are not sent again), then parked in the dead-letter queue, which is alarmed."""
 
+from grading import startup
+
+startup.begin()  # the first statement: the collector rests while the function loads
+
 import json
 from typing import Any
 
@@ -28,3 +32,6 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+startup.done()  # the last: what the init built is frozen, the collector back on

@@ -1,5 +1,9 @@
 """RegradingWorkerFunction: one SQS batch of re-grading messages; a failed message is retried alone."""
 
+from grading import startup
+
+startup.begin()  # the first statement: the collector rests while the function loads
+
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -23,3 +27,6 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+startup.done()  # the last: what the init built is frozen, the collector back on

@@ -1,7 +1,5 @@
 """Runtime settings, read once from the environment into one typed object."""
 
-from __future__ import annotations
-
 import os
 from datetime import timedelta, timezone
 from functools import lru_cache

@@ -1,7 +1,5 @@
 """Reads the web console needs and the first API lacked: a document's download link (preview), an expert's panels."""
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 
 from grading import dal

@@ -1,8 +1,6 @@
 """Request and response shapes of a provider's organisation: members, invitations, staff appointments, and the
 conflicts (回避) an expert declares itself."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints

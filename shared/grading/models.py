@@ -1,7 +1,5 @@
 """The API's request and response shapes (pydantic v2): the single source of the OpenAPI document."""
 
-from __future__ import annotations
-
 import unicodedata
 from datetime import date
 from decimal import Decimal

@@ -11,8 +11,6 @@ each decision needs derived from it. Stored and versioned by `policy_store`; the
 | certificate | how long a first certificate is valid (a re-graded one: `regrading` valid_days)       |
 """
 
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal

@@ -14,11 +14,12 @@ A route is a function with typed parameters, as in Powertools (and FastAPI):
 - A parameter named in the path is a path parameter; `Query(...)`, `Header(alias=...)`, `Body()` say where the
   others come from (a pydantic model with no marker is the body, anything else a query parameter). Constraints are
   pydantic's (`ge`, `le`, `min_length`, `max_length`, `pattern`).
-- Each route's parameters are validated by one pydantic model built the first time that route is called (the
-  function's work, not the import's: a container answers few of its routes), and the body by the route's own
-  request model. Every invalid field is reported at once, as `InvalidRequest.errors()`: pydantic's errors with
-  `loc` starting at "path", "query", "header" or "body", in that order (Powertools' order, so the answers of
-  issue 3 to 19 are unchanged). A body that is not JSON is one error of type `json_invalid`.
+- Each route's parameters are validated by one pydantic model, built the first time a request brings one of them
+  (the route's work, not the import's: a container answers few of its routes; a request that brings none, to a
+  route whose parameters all have defaults, gets the defaults), and the body by the route's own request model.
+  Every invalid field is reported at once, as `InvalidRequest.errors()`: pydantic's errors with `loc` starting
+  at "path", "query", "header" or "body", in that order (Powertools' order, so the answers of issues 3 to 19 are
+  unchanged). A body that is not JSON is one error of type `json_invalid`.
 - A route returns a pydantic model, a `Response` (status, content type, headers, and a body that may be a model),
   or plain data; models are answered as `model_dump(mode="json", by_alias=True)`, and plain data is first
   validated into the route's declared return type, as Powertools did.
@@ -409,7 +410,7 @@ class Binder:
     """One route's parameters and answers: built on the route's first call."""
 
     def __init__(self, route: Route) -> None:
-        from pydantic import BaseModel, create_model
+        from pydantic import BaseModel
 
         params, self.returns = route_signature(route.func)
         path_names = {segment[1:-1] for segment in route.segments if segment.startswith("<")}
@@ -432,8 +433,31 @@ class Binder:
             wire = marker.alias if marker and marker.alias else name.replace("_", "-") if kind == "header" else name
             fields[name] = (base, marker.field(default) if marker else default)
             self.sources.append((kind, name, wire))
-        self.model = create_model(f"{route.func.__name__}_parameters", **fields) if fields else None
+        self.name = f"{route.func.__name__}_parameters"
+        self.fields = fields
+        # A request that brings none of the parameters, for a route whose parameters all have defaults (a first
+        # page: GET /v1/me/applications), gets the defaults, as the model would give them (defaults are not
+        # validated): the model is built when a request first brings something to validate.
+        self.defaults = {name: self._default(spec) for name, spec in fields.items()}
+        self._model: Any = None
         self.return_adapter: Any = None
+
+    @staticmethod
+    def _default(spec: tuple[Any, Any]) -> Any:
+        from pydantic.fields import FieldInfo
+
+        default = spec[1]
+        if isinstance(default, FieldInfo):
+            default = ... if default.is_required() or default.default_factory is not None else default.default
+        # only a value that cannot be shared by mistake (pydantic copies the others)
+        return default if isinstance(default, type(None) | bool | int | float | str) else ...
+
+    def model(self) -> Any:
+        if self._model is None:
+            from pydantic import create_model
+
+            self._model = create_model(self.name, **self.fields)
+        return self._model
 
     def arguments(self, request: Event, path_values: dict[str, str]) -> dict[str, Any]:
         """The route function's keyword arguments, validated; every invalid one is raised at once."""
@@ -447,7 +471,7 @@ class Binder:
     def _parameters(self, request: Event, path_values: dict[str, str], values: dict[str, Any]) -> list[Any]:
         from pydantic import ValidationError
 
-        if self.model is None:
+        if not self.fields:
             return []
         query = request.multi("queryStringParameters", "multiValueQueryStringParameters")
         headers = request.multi("headers", "multiValueHeaders", lower=True)
@@ -457,8 +481,11 @@ class Binder:
             value = headers.get(wire.lower()) if kind == "header" else sources[kind].get(wire)
             if value is not None:
                 given[wire] = value
+        if not given and ... not in self.defaults.values():
+            values.update(self.defaults)
+            return []
         try:
-            values.update(dict(self.model.model_validate(given)))
+            values.update(dict(self.model().model_validate(given)))
         except ValidationError as invalid:
             where = {wire: kind for kind, _, wire in self.sources}
             errors = []

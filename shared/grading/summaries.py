@@ -6,8 +6,6 @@ One aggregated read instead of one GetItem per provider: the sparse certified in
 project the whole provider record), every page of every shard, never a Scan. Eliminated providers are not in it
 (they hold no grade)."""
 
-from __future__ import annotations
-
 from collections import Counter
 from datetime import datetime
 from typing import Any

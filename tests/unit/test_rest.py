@@ -57,6 +57,15 @@ def list_things(
     return ThingOut(id="1", name=f"{colour}-{limit}", weight=Decimal("1.50"))
 
 
+@router.get("/pages")
+def pages(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=8)] = None,
+    colour: Colour = Colour.BLUE,
+) -> list[Any]:
+    return [limit, next_token, colour]
+
+
 @router.get("/things/mine")
 def mine() -> list[ThingOut]:
     return [{"id": "m", "name": "mine", "weight": 2, "extra": "dropped"}]  # type: ignore[list-item]
@@ -142,8 +151,10 @@ def both(event: dict[str, Any]) -> tuple[Any, Any]:
 
 QUERY = st.dictionaries(
     st.sampled_from(["colour", "limit", "flag", "next_token", "other"]),
-    st.one_of(st.sampled_from(["red", "blue", "RED", "0", "1", "100", "101", "-3", "true", "no", "abcdefghij", ""]),
-              st.text(max_size=10)),
+    st.one_of(
+        st.sampled_from(["red", "blue", "RED", "0", "1", "100", "101", "-3", "true", "no", "abcdefghij", ""]),
+        st.text(max_size=10),
+    ),
     max_size=4,
 )
 
@@ -174,11 +185,34 @@ BODIES = st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
-@given(body=BODIES, thing=st.sampled_from(["A1", "bad!id", "toolongid9", "Z"]), key=st.sampled_from([None, "k", "kkkkk"]))
+@given(
+    body=BODIES, thing=st.sampled_from(["A1", "bad!id", "toolongid9", "Z"]), key=st.sampled_from([None, "k", "kkkkk"])
+)
 def test_bodies_path_and_headers_are_validated_as_powertools_did(body: str | None, thing: str, key: str | None) -> None:
     headers = {"Content-Type": "application/json", **({"idempotency-KEY": key} if key is not None else {})}
     ours, theirs = both(_event("POST", f"/things/{thing}", body=body, headers=headers))
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "query", [None, {"limit": "5"}, {"limit": "0"}, {"next_token": "x" * 9}, {"colour": "red"}, {"other": "1"}]
+)
+def test_a_route_whose_parameters_all_have_defaults_answers_as_powertools_did(query: dict[str, str] | None) -> None:
+    ours, theirs = both(_event("GET", "/pages", query=query))
+    assert ours == theirs
+
+
+def test_the_parameters_model_is_built_when_a_request_first_brings_a_parameter() -> None:
+    route = rest.Route("GET", "/pages", pages, {})
+    binder = route.binder()
+    assert binder.arguments(rest.Event(_event("GET", "/pages")), {}) == {
+        "limit": 20,
+        "next_token": None,
+        "colour": "blue",
+    }
+    assert binder._model is None
+    assert binder.arguments(rest.Event(_event("GET", "/pages", query={"limit": "7"})), {})["limit"] == 7
+    assert binder._model is not None
 
 
 def test_plain_data_is_validated_into_the_declared_type_and_extra_keys_dropped() -> None:
