@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the annual re-grading at 100,000 providers (not part of the default run); writes large-results.json",
     )
-    parser.add_argument("--coldstart-runs", type=int, help="cold start rounds (5; --quick: 1)")
+    parser.add_argument("--coldstart-runs", type=int, help="cold start rounds (9; --quick: 1)")
     args = parser.parse_args(argv)
     if args.large:
         args.only = ["regrading"]
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     # Processes first, on a quiet machine: the in-process backend comes after.
     from bench import artifacts, coldstart, packages
 
-    runs = args.coldstart_runs or (1 if args.quick else 5)
+    runs = args.coldstart_runs or (1 if args.quick else 9)
     section("coldstart", lambda: {"cold_start": coldstart.run(stack, runs=runs)})
     _lift(results, "cold_start", ("init_ratio", "init_ratio_other", "init_first_request_ratio"))
     section("artifacts", lambda: artifacts.run(warm=5 if args.quick else 20))
