@@ -16,9 +16,8 @@ from pydantic import ConfigDict, Field
 
 from grading.modelbase import Model
 
-if (
-    TYPE_CHECKING
-):  # the document is generated at build time (grading.openapi); the functions import no Powertools resolver
+# The document is generated at build time (grading.openapi): the functions import no Powertools resolver.
+if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Route
 
 # A public route says so with this (`openapi_extensions=PUBLIC`), beside its `Auth: NONE` in template.yaml. It is

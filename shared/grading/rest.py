@@ -535,13 +535,19 @@ class Binder:
         """A model as its JSON form; plain data validated into the declared type first (Powertools' behaviour)."""
         from pydantic import BaseModel
 
-        if isinstance(value, BaseModel) or value is None:
-            return jsonable(value)
         declared = self.returns
         if response and typing.get_origin(declared) is Response:
             declared = (typing.get_args(declared) or (Any,))[0]
         elif response and declared is Response:
             declared = Any
+        if isinstance(value, BaseModel):
+            if type(value) is declared or declared in (None, Any) or not isinstance(declared, type):
+                return jsonable(value)
+            # Another model than the declared one (a subclass, a look-alike): answered as the declared one, extra
+            # fields dropped, as Powertools' response validation did; one that does not fit is our bug (a 500).
+            value = jsonable(value)
+        if value is None:
+            return None
         if declared in (None, Any):
             return jsonable(value)
         if self.return_adapter is None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grading import openapi, rest
 from grading.rest import Body, Header, Path, Query, Response
@@ -272,6 +272,35 @@ def test_bytes_are_answered_in_base64() -> None:
 def test_headers_are_read_in_any_case() -> None:
     headers = rest.Headers({"If-None-Match": '"x"'})
     assert headers.get("if-none-match") == '"x"' and headers["IF-NONE-MATCH"] == '"x"' and "If-None-Match" in headers
+
+
+class ThingDetail(ThingOut):
+    secret: str = "not for the answer"
+
+
+def test_another_model_than_declared_is_answered_as_the_declared_one_or_refused() -> None:
+    app = rest.App()
+
+    @app.get("/sub")
+    def sub() -> ThingOut:
+        return ThingDetail(id="1", name="a", weight=Decimal(1))
+
+    @app.get("/wrong")
+    def wrong() -> ThingOut:
+        return ThingIn(name="a", weight=Decimal(1))  # type: ignore[return-value]
+
+    assert json.loads(app.resolve(_event("GET", "/sub"), None)["body"]) == {
+        "id": "1",
+        "name": "a",
+        "weight": "1",
+        "tags": [],
+    }
+    theirs = openapi.powertools_app(app)
+    assert json.loads(theirs.resolve(_event("GET", "/sub"), None)["body"]) == json.loads(
+        app.resolve(_event("GET", "/sub"), None)["body"]
+    )
+    with pytest.raises(ValidationError):
+        app.resolve(_event("GET", "/wrong"), None)
 
 
 def test_an_unhandled_error_reaches_the_caller_of_resolve() -> None:
